@@ -1,0 +1,69 @@
+//! The `routenorms` binary: parses arguments, calls the library crates, prints their results.
+//!
+//! Exit codes (documented in the README and `--help`): 0 clean; 1 usage or I/O error;
+//! 2 the input had damaged records (the output is still complete for every intact record).
+
+mod mrt_cmd;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// routenorms — an open routing-security observatory.
+#[derive(Debug, Parser)]
+#[command(name = "routenorms", version, about, long_about = None)]
+#[command(after_help = "Exit codes: 0 clean, 1 usage or I/O error, \
+2 input had damaged records (output is complete for every intact record).")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read MRT routing dumps (RIS, RouteViews, BGP daemons): dump routes or count them.
+    #[command(subcommand)]
+    Mrt(mrt_cmd::MrtCommand),
+}
+
+/// What a command reports back to `main` on success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    /// The input had damaged records; everything intact was processed.
+    Damaged,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // clap exits with 2 for usage errors; ours is 1 (2 means damaged input).
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Mrt(cmd) => mrt_cmd::run(cmd),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Damaged) => ExitCode::from(2),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                // `routenorms mrt dump ... | head` is normal use, not an error.
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("routenorms: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

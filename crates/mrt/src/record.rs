@@ -265,43 +265,56 @@ impl<'a> Bgp4mpMessage<'a> {
     }
 
     fn parse_update(&self) -> Result<Update<'a>, DecodeError> {
-        let mut b = Bytes::new(self.body, self.body_base);
-        let wlen = b.u16("UPDATE too short for the withdrawn routes length")? as usize;
-        let wbase = b.offset();
-        let wdata = b.take(wlen, "UPDATE withdrawn routes run past the message")?;
-        let alen = b.u16("UPDATE too short for the path attribute length")? as usize;
-        let abase = b.offset();
-        let adata = b.take(alen, "UPDATE path attributes run past the message")?;
-        let nbase = b.offset();
-        let ndata = b.rest();
-        // The subtype is the only standard signal for ADD-PATH; BIRD also writes ADD-PATH NLRI
-        // under the plain subtypes, which the field's shape reveals.
-        let add_path = self.add_path
-            || nlri::looks_like_add_path(ndata, Afi::Ipv4)
-            || nlri::looks_like_add_path(wdata, Afi::Ipv4);
-        let ctx = AttrContext {
-            asn_size: self.asn_size,
-            rib_entry: false,
-            add_path,
-        };
-        let mut attrs = Attributes::parse(adata, abase, ctx)?;
-        if !add_path {
-            for n in [
-                attrs.mp_reach.as_mut().and_then(|m| m.nlri.as_mut()),
-                attrs.mp_unreach.as_mut().and_then(|m| m.nlri.as_mut()),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                n.add_path = nlri::looks_like_add_path(n.data, n.afi);
-            }
-        }
-        Ok(Update {
-            withdrawn: Nlri::new(wdata, wbase, Afi::Ipv4, add_path),
-            attrs,
-            announced: Nlri::new(ndata, nbase, Afi::Ipv4, add_path),
-        })
+        parse_update(self.body, self.body_base, self.asn_size, self.add_path)
     }
+}
+
+/// Decodes the body of a BGP UPDATE message (after the 19-byte header). `base` is the body's
+/// offset within the enclosing record, for error offsets; `asn_size` is 2 or 4; `add_path`
+/// says the NLRI carry path identifiers (when false, BIRD-style ADD-PATH NLRI are still
+/// recognised by their shape).
+pub fn parse_update(
+    body: &[u8],
+    base: usize,
+    asn_size: u8,
+    add_path: bool,
+) -> Result<Update<'_>, DecodeError> {
+    let mut b = Bytes::new(body, base);
+    let wlen = b.u16("UPDATE too short for the withdrawn routes length")? as usize;
+    let wbase = b.offset();
+    let wdata = b.take(wlen, "UPDATE withdrawn routes run past the message")?;
+    let alen = b.u16("UPDATE too short for the path attribute length")? as usize;
+    let abase = b.offset();
+    let adata = b.take(alen, "UPDATE path attributes run past the message")?;
+    let nbase = b.offset();
+    let ndata = b.rest();
+    // The subtype is the only standard signal for ADD-PATH; BIRD also writes ADD-PATH NLRI
+    // under the plain subtypes, which the field's shape reveals.
+    let add_path = add_path
+        || nlri::looks_like_add_path(ndata, Afi::Ipv4)
+        || nlri::looks_like_add_path(wdata, Afi::Ipv4);
+    let ctx = AttrContext {
+        asn_size,
+        rib_entry: false,
+        add_path,
+    };
+    let mut attrs = Attributes::parse(adata, abase, ctx)?;
+    if !add_path {
+        for n in [
+            attrs.mp_reach.as_mut().and_then(|m| m.nlri.as_mut()),
+            attrs.mp_unreach.as_mut().and_then(|m| m.nlri.as_mut()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            n.add_path = nlri::looks_like_add_path(n.data, n.afi);
+        }
+    }
+    Ok(Update {
+        withdrawn: Nlri::new(wdata, wbase, Afi::Ipv4, add_path),
+        attrs,
+        announced: Nlri::new(ndata, nbase, Afi::Ipv4, add_path),
+    })
 }
 
 /// A BGP4MP STATE_CHANGE(_AS4) record (RFC 6396 4.4.1).

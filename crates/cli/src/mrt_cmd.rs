@@ -362,7 +362,7 @@ state_changes,peers,prefixes_v4,prefixes_v6,origin_asns,damaged_records,wall_sec
 
 fn write_stats_table(out: &mut impl Write, f: &FileStats) -> io::Result<()> {
     writeln!(out, "{}", f.file)?;
-    let row = |out: &mut dyn Write, k: &str, v: String| writeln!(out, "  {k:<28} {v}");
+    let row = |out: &mut dyn Write, k: &str, v: String| writeln!(out, "  {k:<42} {v}");
     row(out, "compression", f.compression.to_string())?;
     row(out, "decompressed bytes", f.decompressed_bytes.to_string())?;
     row(out, "records", f.records_total.to_string())?;

@@ -303,11 +303,19 @@ atomic_aggregate,aggregator,only_to_customer,old_state,new_state";
         }
     }
 
-    /// The fields as CSV text, in [`Element::CSV_HEADER`] order; lists are space-separated.
+    /// The fields as CSV text (RFC 4180 quoting), in [`Element::CSV_HEADER`] order; lists are
+    /// space-separated.
     pub fn write_csv(&self, out: &mut Vec<u8>) {
         use std::io::Write;
         fn o<T: std::fmt::Display>(v: &Option<T>) -> String {
-            v.as_ref().map(|v| v.to_string()).unwrap_or_default()
+            v.as_ref().map(|v| quote(v.to_string())).unwrap_or_default()
+        }
+        fn quote(s: String) -> String {
+            if s.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s
+            }
         }
         let kind = match self.kind {
             ElementKind::Rib => "rib",
@@ -334,9 +342,9 @@ atomic_aggregate,aggregator,only_to_customer,old_state,new_state";
             o(&self.next_hop),
             o(&self.local_pref),
             o(&self.med),
-            self.communities.join(" "),
-            self.large_communities.join(" "),
-            self.extended_communities.join(" "),
+            quote(self.communities.join(" ")),
+            quote(self.large_communities.join(" ")),
+            quote(self.extended_communities.join(" ")),
             self.atomic_aggregate,
             o(&self.aggregator),
             o(&self.only_to_customer),

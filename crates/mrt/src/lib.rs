@@ -21,6 +21,7 @@ pub mod nlri;
 pub mod pipeline;
 pub mod record;
 pub mod stats;
+pub mod write;
 
 pub use error::DecodeError;
 pub use framing::{Damage, Frame, FrameReader, RawRecord};

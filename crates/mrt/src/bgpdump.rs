@@ -20,11 +20,16 @@ use crate::error::DecodeError;
 use crate::record::{Addr, Decoded, PeerIndexTable, Record};
 use routenorms_types::{Community, Prefix, Timestamp};
 
-/// Writes `n` in decimal.
+/// Writes `n` in decimal. The digits are pushed one by one: on this hot path a `memcpy` call
+/// per number costs more than the digits.
 #[inline]
 pub fn put_u32(out: &mut Vec<u8>, n: u32) {
     let mut b = itoa::Buffer::new();
-    out.extend_from_slice(b.format(n).as_bytes());
+    let s = b.format(n).as_bytes();
+    out.reserve(s.len());
+    for &d in s {
+        out.push(d);
+    }
 }
 
 /// Dotted quad.
@@ -232,76 +237,149 @@ fn message_label(extended: bool, local: bool, add_path: bool) -> &'static [u8] {
     }
 }
 
-/// Formats one decoded record, appending its lines to `out`. RIB records need the current
-/// PEER_INDEX_TABLE. Lines of the elements before a decode error stay in `out`.
+/// Entries in the address text cache (direct-mapped; a documented default sized for the peer
+/// and next-hop addresses of one collector).
+const ADDR_CACHE_SLOTS: usize = 1024;
+
+/// A bgpdump `-m` formatter. It remembers the text of recently printed addresses: a RIB dump
+/// repeats the same few hundred peer and next-hop addresses millions of times, and IPv6 text
+/// is the most expensive field of a line.
+#[derive(Debug)]
+pub struct Formatter {
+    addrs: Vec<Option<(Addr, u8, [u8; 40])>>,
+}
+
+impl Default for Formatter {
+    fn default() -> Self {
+        Formatter {
+            addrs: vec![None; ADDR_CACHE_SLOTS],
+        }
+    }
+}
+
+impl Formatter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn put_addr(&mut self, out: &mut Vec<u8>, a: Addr) {
+        let (slot, bytes): (usize, &[u8]) = match &a {
+            Addr::V4(b) => (u32::from_ne_bytes(*b) as usize, b),
+            Addr::V6(b) => (
+                u64::from_ne_bytes(b[8..].try_into().expect("8 bytes")) as usize,
+                b,
+            ),
+        };
+        let slot = (slot ^ (slot >> 17) ^ bytes[1] as usize) % ADDR_CACHE_SLOTS;
+        if let Some((cached, len, text)) = &self.addrs[slot] {
+            if *cached == a {
+                out.extend_from_slice(&text[..*len as usize]);
+                return;
+            }
+        }
+        let start = out.len();
+        put_addr(out, a);
+        let len = out.len() - start;
+        let mut text = [0u8; 40];
+        text[..len].copy_from_slice(&out[start..]);
+        self.addrs[slot] = Some((a, len as u8, text));
+    }
+
+    /// Formats one decoded record, appending its lines to `out`. RIB records need the current
+    /// PEER_INDEX_TABLE. Lines of the elements before a decode error stay in `out`.
+    pub fn format(
+        &mut self,
+        out: &mut Vec<u8>,
+        d: &Decoded<'_>,
+        peers: Option<&PeerIndexTable>,
+        notes: &mut WalkNotes,
+    ) -> Result<(), DecodeError> {
+        let kind: &[u8] = match &d.record {
+            Record::TableDump(_) => b"TABLE_DUMP|",
+            Record::Rib(r) if r.add_path => b"TABLE_DUMP2_AP|",
+            Record::Rib(_) => b"TABLE_DUMP2|",
+            Record::Message(m) => message_label(d.extended_time, m.local, m.add_path),
+            Record::StateChange(_) if d.extended_time => b"BGP4MP_ET|",
+            Record::StateChange(_) => b"BGP4MP|",
+            Record::PeerIndexTable(_) | Record::Unsupported => return Ok(()),
+        };
+        let local = matches!(&d.record, Record::Message(m) if m.local);
+        // Time and prefix are the same for many lines of a record: format them once.
+        let mut time = Vec::with_capacity(24);
+        put_time(&mut time, d.time, d.extended_time);
+        let mut prefix: Option<(Prefix, Vec<u8>)> = None;
+        walk(d, peers, notes, |r| {
+            if r.path_id.is_some() && matches!(&d.record, Record::Message(_)) {
+                // The label announces the path id field, also where only the NLRI revealed it.
+                out.extend_from_slice(message_label(d.extended_time, local, true));
+            } else {
+                out.extend_from_slice(kind);
+            }
+            out.extend_from_slice(&time);
+            out.extend_from_slice(match r.kind {
+                ElementKind::Rib => b"|B|",
+                ElementKind::Announce => b"|A|",
+                ElementKind::Withdraw => b"|W|",
+                ElementKind::State => b"|STATE|",
+            });
+            self.put_addr(out, r.peer_addr);
+            out.push(b'|');
+            put_u32(out, r.peer_asn);
+            out.push(b'|');
+            if let Some((old, new)) = r.state {
+                put_u32(out, old as u32);
+                out.push(b'|');
+                put_u32(out, new as u32);
+                out.push(b'\n');
+                return;
+            }
+            if let Some(p) = r.prefix {
+                match &prefix {
+                    Some((cached, text)) if *cached == p => out.extend_from_slice(text),
+                    _ => {
+                        let mut text = Vec::with_capacity(48);
+                        put_prefix(&mut text, &p);
+                        out.extend_from_slice(&text);
+                        prefix = Some((p, text));
+                    }
+                }
+            }
+            let Some(a) = r.attrs else {
+                // A withdrawal: the path id, if any, closes the line.
+                if let Some(id) = r.path_id {
+                    out.push(b'|');
+                    put_u32(out, id);
+                }
+                out.push(b'\n');
+                return;
+            };
+            out.push(b'|');
+            if let Some(id) = r.path_id {
+                put_u32(out, id);
+                out.push(b'|');
+            }
+            put_as_path(out, a);
+            out.push(b'|');
+            put_origin(out, a);
+            out.push(b'|');
+            match r.next_hop {
+                Some(nh) => self.put_addr(out, nh),
+                None => put_ipv4(out, [255; 4]),
+            }
+            put_tail(out, a);
+        })
+    }
+}
+
+/// Formats one decoded record with a fresh [`Formatter`] (convenient; a long-lived formatter
+/// is faster).
 pub fn format_record(
     out: &mut Vec<u8>,
     d: &Decoded<'_>,
     peers: Option<&PeerIndexTable>,
     notes: &mut WalkNotes,
 ) -> Result<(), DecodeError> {
-    let kind: &[u8] = match &d.record {
-        Record::TableDump(_) => b"TABLE_DUMP|",
-        Record::Rib(r) if r.add_path => b"TABLE_DUMP2_AP|",
-        Record::Rib(_) => b"TABLE_DUMP2|",
-        Record::Message(m) => message_label(d.extended_time, m.local, m.add_path),
-        Record::StateChange(_) if d.extended_time => b"BGP4MP_ET|",
-        Record::StateChange(_) => b"BGP4MP|",
-        Record::PeerIndexTable(_) | Record::Unsupported => return Ok(()),
-    };
-    let local = matches!(&d.record, Record::Message(m) if m.local);
-    walk(d, peers, notes, |r| {
-        if r.path_id.is_some() && matches!(&d.record, Record::Message(_)) {
-            // The label announces the path id field, also where only the NLRI revealed it.
-            out.extend_from_slice(message_label(d.extended_time, local, true));
-        } else {
-            out.extend_from_slice(kind);
-        }
-        put_time(out, r.time, d.extended_time);
-        out.extend_from_slice(match r.kind {
-            ElementKind::Rib => b"|B|",
-            ElementKind::Announce => b"|A|",
-            ElementKind::Withdraw => b"|W|",
-            ElementKind::State => b"|STATE|",
-        });
-        put_addr(out, r.peer_addr);
-        out.push(b'|');
-        put_u32(out, r.peer_asn);
-        out.push(b'|');
-        if let Some((old, new)) = r.state {
-            put_u32(out, old as u32);
-            out.push(b'|');
-            put_u32(out, new as u32);
-            out.push(b'\n');
-            return;
-        }
-        if let Some(p) = &r.prefix {
-            put_prefix(out, p);
-        }
-        let Some(a) = r.attrs else {
-            // A withdrawal: the path id, if any, closes the line.
-            if let Some(id) = r.path_id {
-                out.push(b'|');
-                put_u32(out, id);
-            }
-            out.push(b'\n');
-            return;
-        };
-        out.push(b'|');
-        if let Some(id) = r.path_id {
-            put_u32(out, id);
-            out.push(b'|');
-        }
-        put_as_path(out, a);
-        out.push(b'|');
-        put_origin(out, a);
-        out.push(b'|');
-        match r.next_hop {
-            Some(nh) => put_addr(out, nh),
-            None => put_ipv4(out, [255; 4]),
-        }
-        put_tail(out, a);
-    })
+    Formatter::new().format(out, d, peers, notes)
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub struct DumpOutput {
 pub struct DumpProcessor {
     pub format: LineFormat,
     pub notes: WalkNotes,
+    formatter: bgpdump::Formatter,
 }
 
 impl DumpProcessor {
@@ -37,6 +38,7 @@ impl DumpProcessor {
         DumpProcessor {
             format,
             notes: WalkNotes::default(),
+            formatter: bgpdump::Formatter::new(),
         }
     }
 }
@@ -51,12 +53,13 @@ impl Processor for DumpProcessor {
         };
         let format = self.format;
         let notes = &mut self.notes;
+        let formatter = &mut self.formatter;
         let text = &mut out.text;
         let mut records = 0;
         for_each_record(batch, &mut out.damage, |_, peers, d| {
             records += 1;
             match format {
-                LineFormat::Bgpdump => bgpdump::format_record(text, d, peers, notes),
+                LineFormat::Bgpdump => formatter.format(text, d, peers, notes),
                 LineFormat::Jsonl => walk(d, peers, notes, |r| {
                     let e = Element::from_route(r);
                     serde_json::to_writer(&mut *text, &e).expect("serialising to memory");

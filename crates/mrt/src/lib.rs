@@ -5,7 +5,8 @@
 //! with damage recovery ([`framing`]), decoding records, BGP messages and path attributes into
 //! borrowed views ([`record`], [`attr`], [`nlri`]), flattening them into per-route elements
 //! ([`element`]), bgpdump-compatible text ([`bgpdump`]), per-file statistics ([`stats`]) and the
-//! multi-threaded pipeline that runs it all at the speed of decompression ([`pipeline`]). It does
+//! multi-threaded pipeline that runs it all at the speed of decompression ([`pipeline`]), and
+//! writing the record types routenorms produces itself ([`write`]). It does
 //! not validate routes (that is `rpki`, `irr` and `observe`) and never prints or exits: damage is
 //! reported as values.
 

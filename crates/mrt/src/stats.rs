@@ -5,7 +5,8 @@ use crate::element::{walk, ElementKind, WalkNotes};
 use crate::pipeline::{Batch, BatchEvent, Processor};
 use crate::record::{decode, Addr};
 use routenorms_types::{Afi, Prefix};
-use std::collections::{BTreeMap, HashSet};
+use rustc_hash::FxHashSet;
+use std::collections::BTreeMap;
 
 /// Damage reports kept in full (the rest are only counted).
 pub const MAX_DAMAGE_REPORTS: usize = 20;
@@ -61,9 +62,14 @@ pub struct Stats {
     pub announcements: u64,
     pub withdrawals: u64,
     pub state_changes: u64,
-    pub peers: HashSet<(Addr, u32)>,
-    pub prefixes: HashSet<Prefix>,
-    pub origins: HashSet<u32>,
+    // Fx hashing: these sets see one insert per route, and the keys are not attacker-chosen
+    // in a way that matters for a batch tool.
+    pub peers: FxHashSet<(Addr, u32)>,
+    /// IPv4 prefixes packed as `address << 8 | length`: a quarter of a `Prefix`, which keeps
+    /// a full table's worth of keys in cache.
+    pub prefixes_v4: FxHashSet<u64>,
+    pub prefixes_v6: FxHashSet<(u128, u8)>,
+    pub origins: FxHashSet<u32>,
     pub notes: WalkNotes,
     /// Damage count (every report, also beyond those kept).
     pub damaged: u64,
@@ -83,9 +89,10 @@ impl Stats {
         self.announcements += o.announcements;
         self.withdrawals += o.withdrawals;
         self.state_changes += o.state_changes;
-        self.peers.extend(o.peers);
-        self.prefixes.extend(o.prefixes);
-        self.origins.extend(o.origins);
+        merge_set(&mut self.peers, o.peers);
+        merge_set(&mut self.prefixes_v4, o.prefixes_v4);
+        merge_set(&mut self.prefixes_v6, o.prefixes_v6);
+        merge_set(&mut self.origins, o.origins);
         self.notes.add(&o.notes);
         self.damaged += o.damaged;
         self.damage.extend(o.damage);
@@ -95,9 +102,30 @@ impl Stats {
         self.unsupported += o.unsupported;
     }
 
+    /// Distinct prefixes of one family.
     pub fn prefixes_of(&self, afi: Afi) -> usize {
-        self.prefixes.iter().filter(|p| p.afi() == afi).count()
+        match afi {
+            Afi::Ipv4 => self.prefixes_v4.len(),
+            Afi::Ipv6 => self.prefixes_v6.len(),
+        }
     }
+
+    fn insert_prefix(&mut self, p: Prefix) {
+        match p.afi() {
+            Afi::Ipv4 => self
+                .prefixes_v4
+                .insert((p.bits() as u64) << 8 | p.len() as u64),
+            Afi::Ipv6 => self.prefixes_v6.insert((p.bits(), p.len())),
+        };
+    }
+}
+
+/// Moves the smaller set into the larger.
+fn merge_set<T: std::hash::Hash + Eq>(into: &mut FxHashSet<T>, mut other: FxHashSet<T>) {
+    if other.len() > into.len() {
+        std::mem::swap(into, &mut other);
+    }
+    into.extend(other);
 }
 
 /// A [`Processor`] that counts.
@@ -132,21 +160,34 @@ impl Processor for StatsProcessor {
                 crate::Record::Unsupported => st.unsupported += 1,
                 _ => {}
             }
-            walk(d, peers, &mut st.notes, |r| {
+            // Consecutive routes mostly share their peer (updates) or prefix (RIB records):
+            // skipping repeats saves most set lookups.
+            let (mut last_peer, mut last_prefix, mut last_origin) = (None, None, None);
+            let mut notes = std::mem::take(&mut st.notes);
+            let result = walk(d, peers, &mut notes, |r| {
                 match r.kind {
                     ElementKind::Rib => st.rib_entries += 1,
                     ElementKind::Announce => st.announcements += 1,
                     ElementKind::Withdraw => st.withdrawals += 1,
                     ElementKind::State => st.state_changes += 1,
                 }
-                st.peers.insert((r.peer_addr, r.peer_asn));
-                if let Some(p) = r.prefix {
-                    st.prefixes.insert(p);
+                let peer = Some((r.peer_addr, r.peer_asn));
+                if peer != last_peer {
+                    st.peers.insert((r.peer_addr, r.peer_asn));
+                    last_peer = peer;
                 }
-                if let Some(o) = r.attrs.and_then(|a| a.origin_asn()) {
-                    st.origins.insert(o);
+                if r.prefix.is_some() && r.prefix != last_prefix {
+                    st.insert_prefix(r.prefix.expect("checked"));
+                    last_prefix = r.prefix;
                 }
-            })
+                let origin = r.attrs.and_then(|a| a.origin_asn());
+                if origin.is_some() && origin != last_origin {
+                    st.origins.insert(origin.expect("checked"));
+                    last_origin = origin;
+                }
+            });
+            st.notes = notes;
+            result
         });
         st.damaged += damage.len() as u64;
         st.damage.extend(damage);

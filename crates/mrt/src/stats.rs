@@ -176,13 +176,13 @@ impl Processor for StatsProcessor {
                     st.peers.insert((r.peer_addr, r.peer_asn));
                     last_peer = peer;
                 }
-                if r.prefix.is_some() && r.prefix != last_prefix {
-                    st.insert_prefix(r.prefix.expect("checked"));
+                if let Some(p) = r.prefix.filter(|_| r.prefix != last_prefix) {
+                    st.insert_prefix(p);
                     last_prefix = r.prefix;
                 }
                 let origin = r.attrs.and_then(|a| a.origin_asn());
-                if origin.is_some() && origin != last_origin {
-                    st.origins.insert(origin.expect("checked"));
+                if let Some(o) = origin.filter(|_| origin != last_origin) {
+                    st.origins.insert(o);
                     last_origin = origin;
                 }
             });

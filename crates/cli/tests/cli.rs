@@ -145,6 +145,7 @@ fn standard_input_is_read_when_the_file_is_a_dash() {
 #[test]
 fn exit_code_is_2_for_damaged_input_and_every_intact_record_is_printed() {
     let mut bytes = routenorms_mrt::write::sample();
+    let garbage_at = bytes.len();
     bytes.extend([0xff; 20]);
     let f = sample_file("damaged.mrt", &bytes);
     let out = routenorms(&["mrt", "dump", "-m", f.to_str().unwrap()]);

@@ -251,6 +251,10 @@ pub struct Element {
     pub atomic_aggregate: bool,
     pub aggregator: Option<String>,
     pub only_to_customer: Option<u32>,
+    pub originator_id: Option<std::net::Ipv4Addr>,
+    pub cluster_list: Vec<std::net::Ipv4Addr>,
+    /// Attributes this reader does not interpret, as `CODE:HEX` (flags are not kept).
+    pub unknown_attributes: Vec<String>,
     pub old_state: Option<u16>,
     pub new_state: Option<u16>,
 }
@@ -259,7 +263,8 @@ impl Element {
     /// The CSV header matching [`Element::csv_fields`].
     pub const CSV_HEADER: &'static str = "timestamp,type,peer_ip,peer_asn,prefix,path_id,as_path,\
 origin_asn,origin,next_hop,local_pref,med,communities,large_communities,extended_communities,\
-atomic_aggregate,aggregator,only_to_customer,old_state,new_state";
+atomic_aggregate,aggregator,only_to_customer,originator_id,cluster_list,unknown_attributes,\
+old_state,new_state";
 
     pub fn from_route(r: &Route<'_, '_>) -> Element {
         let a = r.attrs;
@@ -298,6 +303,28 @@ atomic_aggregate,aggregator,only_to_customer,old_state,new_state";
                 .and_then(|a| a.effective_aggregator())
                 .map(|g| format!("{} {}", g.asn, std::net::Ipv4Addr::from(g.addr))),
             only_to_customer: a.and_then(|a| a.only_to_customer),
+            originator_id: a
+                .and_then(|a| a.originator_id)
+                .map(std::net::Ipv4Addr::from),
+            cluster_list: a
+                .and_then(|a| a.cluster_list)
+                .map(|v| {
+                    v.chunks_exact(4)
+                        .map(|c| std::net::Ipv4Addr::new(c[0], c[1], c[2], c[3]))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            unknown_attributes: a
+                .map(|a| {
+                    a.unknown
+                        .iter()
+                        .map(|u| {
+                            let hex: String = u.value.iter().map(|b| format!("{b:02x}")).collect();
+                            format!("{}:{hex}", u.code)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             old_state: r.state.map(|s| s.0),
             new_state: r.state.map(|s| s.1),
         }
@@ -325,7 +352,7 @@ atomic_aggregate,aggregator,only_to_customer,old_state,new_state";
         };
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             if self.timestamp.fract() == 0.0 {
                 format!("{}", self.timestamp as u64)
             } else {
@@ -348,6 +375,15 @@ atomic_aggregate,aggregator,only_to_customer,old_state,new_state";
             self.atomic_aggregate,
             o(&self.aggregator),
             o(&self.only_to_customer),
+            o(&self.originator_id),
+            quote(
+                self.cluster_list
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            quote(self.unknown_attributes.join(" ")),
             o(&self.old_state),
             o(&self.new_state),
         );

@@ -292,7 +292,8 @@ impl AttrsBuilder {
 }
 
 /// A small dump exercising each record type this writer produces: a peer table with an IPv4
-/// and an IPv6 peer, an IPv4 RIB record (two routes, one ending in an AS_SET), an IPv6 ADD-PATH
+/// and an IPv6 peer, an IPv4 RIB record (two routes, one ending in an AS_SET, one with an
+/// extended community, ORIGINATOR_ID, CLUSTER_LIST and an unknown attribute), an IPv6 ADD-PATH
 /// RIB record, a state change, an IPv4 UPDATE (withdrawal and announcement, large communities,
 /// ONLY_TO_CUSTOMER) and an IPv6 UPDATE (MP_REACH with link-local next hop, MP_UNREACH), then an
 /// OSPFv2 record (defined, not decoded). Addresses and ASNs are from the documentation ranges.
@@ -324,6 +325,10 @@ pub fn sample() -> Vec<u8> {
         .med(5)
         .local_pref(100)
         .communities(&[(64496 << 16) | 1, 0xFFFF_FF01])
+        .raw(0xc0, 16, &[0, 2, 0xfb, 0xf0, 0, 0, 0, 100])
+        .raw(0x80, 9, &[192, 0, 2, 9])
+        .raw(0x80, 10, &[192, 0, 2, 10, 192, 0, 2, 11])
+        .raw(0xe0, 99, &[1, 2, 3])
         .build();
     let a1 = AttrsBuilder::new()
         .origin(2)

@@ -104,10 +104,15 @@ impl<R: Read> FrameReader<R> {
             self.base += self.start as u64;
             self.start = 0;
         }
-        if self.buf.len() < need {
-            self.buf.resize(need.next_power_of_two(), 0);
-        }
         while self.end < need && !self.eof {
+            if self.end == self.buf.len() {
+                // Grow with the data actually read, never to what a (possibly damaged) length
+                // field claims: a short input must not cost the memory its header promises.
+                let grown = (self.buf.len() * 2)
+                    .min(need.next_power_of_two())
+                    .max(self.buf.len() + 1);
+                self.buf.resize(grown, 0);
+            }
             match self.inner.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,
@@ -380,6 +385,15 @@ mod tests {
             f[..],
             [F::R(0, 5), F::D(17, "record length exceeds the maximum")]
         ));
+    }
+
+    #[test]
+    fn a_large_claimed_length_on_a_short_input_costs_only_the_input() {
+        let mut data = rec(1, 16, 1, &[0; 100]);
+        data[8..12].copy_from_slice(&(60u32 << 20).to_be_bytes());
+        let mut r = FrameReader::new(&data[..]);
+        assert!(matches!(r.next(), Some(Frame::Damage(_))));
+        assert!(r.buf.len() <= 2 << 20, "buffer grew to {}", r.buf.len());
     }
 
     #[test]

@@ -265,11 +265,13 @@ fn stats(args: StatsArgs) -> Result<Outcome> {
         let compression = input.compression.name();
         let compressed_bytes = input.compressed_len;
         let bar = progress(&args.common, &input, path);
-        let (procs, ending) = pipeline::run(input.reader, threads, StatsProcessor::default, |_| {});
+        let mut s = Stats::default();
+        let (procs, ending) = pipeline::run(input.reader, threads, StatsProcessor::default, |k| {
+            s.absorb(k)
+        });
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        let mut s = Stats::default();
         for p in procs {
             s.merge(p.stats);
         }

@@ -241,6 +241,10 @@ fn message_label(extended: bool, local: bool, add_path: bool) -> &'static [u8] {
 /// and next-hop addresses of one collector).
 const ADDR_CACHE_SLOTS: usize = 1024;
 
+/// Identifies the attribute block (by address, within one record) and next hop a cached line
+/// tail was formatted from.
+type TailKey = (usize, Option<Addr>);
+
 /// A bgpdump `-m` formatter. It remembers the text of recently printed addresses: a RIB dump
 /// repeats the same few hundred peer and next-hop addresses millions of times, and IPv6 text
 /// is the most expensive field of a line.
@@ -308,6 +312,7 @@ impl Formatter {
         let mut time = Vec::with_capacity(24);
         put_time(&mut time, d.time, d.extended_time);
         let mut prefix: Option<(Prefix, Vec<u8>)> = None;
+        let mut tail: Option<(TailKey, Vec<u8>)> = None;
         walk(d, peers, notes, |r| {
             if r.path_id.is_some() && matches!(&d.record, Record::Message(_)) {
                 // The label announces the path id field, also where only the NLRI revealed it.
@@ -358,15 +363,26 @@ impl Formatter {
                 put_u32(out, id);
                 out.push(b'|');
             }
-            put_as_path(out, a);
-            out.push(b'|');
-            put_origin(out, a);
-            out.push(b'|');
-            match r.next_hop {
-                Some(nh) => self.put_addr(out, nh),
-                None => put_ipv4(out, [255; 4]),
+            // Every prefix of one UPDATE shares the rest of the line: format it once.
+            let key = (a as *const Attributes<'_> as usize, r.next_hop);
+            match &tail {
+                Some((k, text)) if *k == key => out.extend_from_slice(text),
+                _ => {
+                    let start = out.len();
+                    put_as_path(out, a);
+                    out.push(b'|');
+                    put_origin(out, a);
+                    out.push(b'|');
+                    match r.next_hop {
+                        Some(nh) => self.put_addr(out, nh),
+                        None => put_ipv4(out, [255; 4]),
+                    }
+                    put_tail(out, a);
+                    if matches!(&d.record, Record::Message(_)) {
+                        tail = Some((key, out[start..].to_vec()));
+                    }
+                }
             }
-            put_tail(out, a);
         })
     }
 }

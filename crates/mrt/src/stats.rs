@@ -4,7 +4,7 @@
 use crate::element::{walk, ElementKind, WalkNotes};
 use crate::pipeline::{Batch, BatchEvent, Processor};
 use crate::record::{decode, Addr};
-use routenorms_types::{Afi, Prefix};
+use routenorms_types::Afi;
 use rustc_hash::FxHashSet;
 use std::collections::BTreeMap;
 
@@ -66,7 +66,7 @@ pub struct Stats {
     // in a way that matters for a batch tool.
     pub peers: FxHashSet<(Addr, u32)>,
     /// IPv4 prefixes packed as `address << 8 | length`: a quarter of a `Prefix`, which keeps
-    /// a full table's worth of keys in cache.
+    /// a full table's worth of keys in cache. Filled by [`Stats::absorb`].
     pub prefixes_v4: FxHashSet<u64>,
     pub prefixes_v6: FxHashSet<(u128, u8)>,
     pub origins: FxHashSet<u32>,
@@ -110,13 +110,11 @@ impl Stats {
         }
     }
 
-    fn insert_prefix(&mut self, p: Prefix) {
-        match p.afi() {
-            Afi::Ipv4 => self
-                .prefixes_v4
-                .insert((p.bits() as u64) << 8 | p.len() as u64),
-            Afi::Ipv6 => self.prefixes_v6.insert((p.bits(), p.len())),
-        };
+    /// Adds a batch's keys to the distinct sets.
+    pub fn absorb(&mut self, k: DistinctKeys) {
+        self.prefixes_v4.extend(k.v4);
+        self.prefixes_v6.extend(k.v6);
+        self.origins.extend(k.origins);
     }
 }
 
@@ -128,7 +126,17 @@ fn merge_set<T: std::hash::Hash + Eq>(into: &mut FxHashSet<T>, mut other: FxHash
     into.extend(other);
 }
 
-/// A [`Processor`] that counts.
+/// The prefix and origin keys one batch saw (repeats within a run removed). Workers collect
+/// them and the caller inserts them into one set ([`Stats::absorb`]) while the workers go on:
+/// one insert per key instead of one per worker plus a merge of per-worker sets at the end.
+#[derive(Debug, Default)]
+pub struct DistinctKeys {
+    pub v4: Vec<u64>,
+    pub v6: Vec<(u128, u8)>,
+    pub origins: Vec<u32>,
+}
+
+/// A [`Processor`] that counts; distinct prefixes and origins go out as [`DistinctKeys`].
 #[derive(Debug, Default)]
 pub struct StatsProcessor {
     pub stats: Stats,
@@ -136,9 +144,10 @@ pub struct StatsProcessor {
 }
 
 impl Processor for StatsProcessor {
-    type Output = ();
+    type Output = DistinctKeys;
 
-    fn process(&mut self, batch: &Batch) {
+    fn process(&mut self, batch: &Batch) -> DistinctKeys {
+        let mut out = DistinctKeys::default();
         let mut damage = Vec::new();
         let st = &mut self.stats;
         let keys = &mut self.type_keys;
@@ -177,12 +186,15 @@ impl Processor for StatsProcessor {
                     last_peer = peer;
                 }
                 if let Some(p) = r.prefix.filter(|_| r.prefix != last_prefix) {
-                    st.insert_prefix(p);
+                    match p.afi() {
+                        Afi::Ipv4 => out.v4.push((p.bits() as u64) << 8 | p.len() as u64),
+                        Afi::Ipv6 => out.v6.push((p.bits(), p.len())),
+                    }
                     last_prefix = r.prefix;
                 }
                 let origin = r.attrs.and_then(|a| a.origin_asn());
                 if let Some(o) = origin.filter(|_| origin != last_origin) {
-                    st.origins.insert(o);
+                    out.origins.push(o);
                     last_origin = origin;
                 }
             });
@@ -192,5 +204,6 @@ impl Processor for StatsProcessor {
         st.damaged += damage.len() as u64;
         st.damage.extend(damage);
         st.damage.truncate(MAX_DAMAGE_REPORTS);
+        out
     }
 }

@@ -34,7 +34,7 @@ pub struct CommonArgs {
     /// MRT files to read (`-` for standard input).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Decode threads (default: the number of CPUs).
+    /// Threads for bzip2 decompression and for decoding (default: the number of CPUs).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// Never draw a progress bar (it is drawn only when stderr is a terminal).

@@ -414,6 +414,18 @@ fn decode_tdv2(subtype: u16, mut b: Bytes<'_>) -> Result<Record<'_>, DecodeError
         _ => return Ok(Record::Unsupported),
     };
     let sequence = b.u32("RIB record too short for the sequence number")?;
+    rib_body(subtype, sequence, afi, safi, add_path, b)
+}
+
+/// The part RIB_* and RIB_GENERIC records share: prefix, entry count, entries.
+fn rib_body(
+    subtype: u16,
+    sequence: u32,
+    afi: Afi,
+    safi: u8,
+    add_path: bool,
+    mut b: Bytes<'_>,
+) -> Result<Record<'_>, DecodeError> {
     let (prefix, had_host_bits) = nlri::read_prefix(&mut b, afi)?;
     let entry_count = b.u16("RIB record too short for the entry count")?;
     let entries_base = b.offset();
@@ -439,21 +451,7 @@ fn decode_rib_generic(subtype: u16, mut b: Bytes<'_>) -> Result<Record<'_>, Deco
         return Ok(Record::Unsupported);
     };
     let add_path = subtype == tdv2::RIB_GENERIC_ADDPATH;
-    let (prefix, had_host_bits) = nlri::read_prefix(&mut b, afi)?;
-    let entry_count = b.u16("RIB_GENERIC too short for the entry count")?;
-    let entries_base = b.offset();
-    Ok(Record::Rib(Rib {
-        subtype,
-        sequence,
-        afi,
-        safi,
-        prefix,
-        had_host_bits,
-        add_path,
-        entry_count,
-        entries: b.rest(),
-        entries_base,
-    }))
+    rib_body(subtype, sequence, afi, safi, add_path, b)
 }
 
 fn decode_bgp4mp(subtype: u16, mut b: Bytes<'_>) -> Result<Record<'_>, DecodeError> {

@@ -6,9 +6,15 @@ use crate::error::{Bytes, DecodeError};
 use crate::nlri::Nlri;
 use routenorms_types::Afi;
 
-/// SAFIs whose NLRI are plain prefixes: unicast, multicast, and both (RFC 4760).
-fn plain_prefix_safi(safi: u8) -> bool {
-    matches!(safi, 1..=3)
+/// The NLRI after the AFI/SAFI (and next hop), for families whose NLRI are plain prefixes:
+/// IPv4 and IPv6 unicast, multicast, and both (RFC 4760). Others are kept out of reach.
+fn prefix_nlri<'a>(afi: u16, safi: u8, b: &Bytes<'a>, add_path: bool) -> Option<Nlri<'a>> {
+    match Afi::from_code(afi) {
+        Some(family) if matches!(safi, 1..=3) => {
+            Some(Nlri::new(b.rest(), b.offset(), family, add_path))
+        }
+        _ => None,
+    }
 }
 
 /// MP_REACH_NLRI.
@@ -56,13 +62,7 @@ impl<'a> MpReach<'a> {
             });
         }
         b.u8("MP_REACH_NLRI too short for the reserved octet")?;
-        let nlri = match Afi::from_code(afi) {
-            Some(family) if plain_prefix_safi(safi) => {
-                let base = b.offset();
-                Some(Nlri::new(b.rest(), base, family, ctx.add_path))
-            }
-            _ => None,
-        };
+        let nlri = prefix_nlri(afi, safi, &b, ctx.add_path);
         Ok(MpReach {
             afi,
             safi,
@@ -120,13 +120,7 @@ impl<'a> MpUnreach<'a> {
         let mut b = Bytes::new(value, base);
         let afi = b.u16("MP_UNREACH_NLRI too short for AFI")?;
         let safi = b.u8("MP_UNREACH_NLRI too short for SAFI")?;
-        let nlri = match Afi::from_code(afi) {
-            Some(family) if plain_prefix_safi(safi) => {
-                let base = b.offset();
-                Some(Nlri::new(b.rest(), base, family, ctx.add_path))
-            }
-            _ => None,
-        };
+        let nlri = prefix_nlri(afi, safi, &b, ctx.add_path);
         Ok(MpUnreach { afi, safi, nlri })
     }
 }

@@ -241,6 +241,16 @@ fn message_label(extended: bool, local: bool, add_path: bool) -> &'static [u8] {
 /// and next-hop addresses of one collector).
 const ADDR_CACHE_SLOTS: usize = 1024;
 
+/// Appends the first `len` bytes of a fixed-size buffer. Copying the whole array has a size
+/// known at compile time, so it becomes a few vector moves instead of a `memcpy` call; the
+/// excess is cut off again.
+#[inline]
+fn put_short<const N: usize>(out: &mut Vec<u8>, text: &[u8; N], len: usize) {
+    let start = out.len();
+    out.extend_from_slice(text);
+    out.truncate(start + len);
+}
+
 /// Identifies the attribute block (by address, within one record) and next hop a cached line
 /// tail was formatted from.
 type TailKey = (usize, Option<Addr>);
@@ -277,7 +287,7 @@ impl Formatter {
         let slot = (slot ^ (slot >> 17) ^ bytes[1] as usize) % ADDR_CACHE_SLOTS;
         if let Some((cached, len, text)) = &self.addrs[slot] {
             if *cached == a {
-                out.extend_from_slice(&text[..*len as usize]);
+                put_short(out, text, *len as usize);
                 return;
             }
         }
@@ -309,9 +319,12 @@ impl Formatter {
         };
         let local = matches!(&d.record, Record::Message(m) if m.local);
         // Time and prefix are the same for many lines of a record: format them once.
-        let mut time = Vec::with_capacity(24);
-        put_time(&mut time, d.time, d.extended_time);
-        let mut prefix: Option<(Prefix, Vec<u8>)> = None;
+        let mut time_text = Vec::with_capacity(24);
+        put_time(&mut time_text, d.time, d.extended_time);
+        let mut time = [0u8; 40];
+        time[..time_text.len()].copy_from_slice(&time_text);
+        let time_len = time_text.len();
+        let mut prefix: Option<(Prefix, [u8; 64], usize)> = None;
         let mut tail: Option<(TailKey, Vec<u8>)> = None;
         walk(d, peers, notes, |r| {
             if r.path_id.is_some() && matches!(&d.record, Record::Message(_)) {
@@ -320,7 +333,7 @@ impl Formatter {
             } else {
                 out.extend_from_slice(kind);
             }
-            out.extend_from_slice(&time);
+            put_short(out, &time, time_len);
             out.extend_from_slice(match r.kind {
                 ElementKind::Rib => b"|B|",
                 ElementKind::Announce => b"|A|",
@@ -340,12 +353,14 @@ impl Formatter {
             }
             if let Some(p) = r.prefix {
                 match &prefix {
-                    Some((cached, text)) if *cached == p => out.extend_from_slice(text),
+                    Some((cached, text, len)) if *cached == p => put_short(out, text, *len),
                     _ => {
-                        let mut text = Vec::with_capacity(48);
-                        put_prefix(&mut text, &p);
-                        out.extend_from_slice(&text);
-                        prefix = Some((p, text));
+                        let start = out.len();
+                        put_prefix(out, &p);
+                        let mut text = [0u8; 64];
+                        let len = out.len() - start;
+                        text[..len].copy_from_slice(&out[start..]);
+                        prefix = Some((p, text, len));
                     }
                 }
             }

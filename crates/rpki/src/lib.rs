@@ -4,3 +4,25 @@
 //!
 //! This crate owns the payload side of RPKI. It does not validate RPKI certificates or fetch
 //! repositories (a validator does that), and it does not read BGP data (that is `mrt`).
+//!
+//! * [`load`] / [`load_path`]: any supported export (format from content, gzip accepted) →
+//!   [`Payload`] with VRPs, ASPAs and every rejected entry with its position and reason.
+//! * [`Slurm`]: RFC 8416 filters and assertions, applied to a payload.
+//! * [`VrpSet`]: the immutable index; [`VrpSet::validate_state`] (no allocation) and
+//!   [`VrpSet::validate`] (with the covering VRPs).
+//! * [`non_minimal_vrps`]: RFC 9319 non-minimal ROAs against the routes seen in BGP.
+
+mod load;
+mod minimal;
+mod rov;
+mod slurm;
+mod vrp;
+
+pub use load::{
+    load, load_bytes, load_path, Format, LoadError, Metadata, Payload, Position, RejectReason,
+    Rejected,
+};
+pub use minimal::{non_minimal_vrps, NonMinimalVrp};
+pub use rov::{vrp_matches, InvalidReason, RovState, RovVerdict, VrpSet};
+pub use slurm::{PrefixFilter, Slurm, SlurmApplied};
+pub use vrp::{Aspa, Ta, Vrp};

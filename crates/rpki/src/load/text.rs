@@ -1,0 +1,246 @@
+//! Line formats: BIRD 1/2 ROA tables and the CSV family.
+
+use super::{
+    check_max_len, clip, parse_asn, parse_max_len, parse_prefix, Format, LoadError, Metadata,
+    Payload, Position, RejectReason, Rejected,
+};
+use crate::vrp::{TaInterner, Vrp};
+
+pub(super) fn load(text: &str) -> Result<Payload, LoadError> {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .ok_or(LoadError::UnknownFormat("no data lines"))?;
+    let word = first.split_ascii_whitespace().next().unwrap_or("");
+    match word {
+        "roa" => Ok(load_bird(text, "roa", Format::Bird1)),
+        "route" => Ok(load_bird(text, "route", Format::Bird2)),
+        _ if first.contains(',') => Ok(load_csv(text)),
+        _ => Err(LoadError::UnknownFormat(
+            "text that is neither CSV nor a BIRD ROA table",
+        )),
+    }
+}
+
+struct Out {
+    vrps: Vec<Vrp>,
+    rejected: Vec<Rejected>,
+    tas: TaInterner,
+}
+
+impl Out {
+    fn new(lines_hint: usize) -> Out {
+        Out {
+            vrps: Vec::with_capacity(lines_hint),
+            rejected: Vec::new(),
+            tas: TaInterner::default(),
+        }
+    }
+
+    fn reject(&mut self, line_no: usize, reason: RejectReason, line: &str) {
+        self.rejected.push(Rejected {
+            position: Position::Line(line_no),
+            reason,
+            text: clip(line),
+        });
+    }
+
+    fn finish(self, format: Format) -> Payload {
+        Payload {
+            format,
+            vrps: self.vrps,
+            aspas: Vec::new(),
+            rejected: self.rejected,
+            metadata: Metadata::default(),
+        }
+    }
+}
+
+fn line_hint(text: &str) -> usize {
+    // A cheap upper bound is fine; avoid counting a huge file twice.
+    (text.len() / 30).min(4_000_000)
+}
+
+/// `KEYWORD PREFIX max N as ASN;` with `#` comments, blank lines ignored. A line that is not of
+/// this shape (a stray config statement too) is rejected, never skipped silently.
+fn load_bird(text: &str, keyword: &str, format: Format) -> Payload {
+    let mut out = Out::new(line_hint(text));
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        match parse_bird_line(line, keyword) {
+            Ok(v) => out.vrps.push(v),
+            Err(reason) => out.reject(line_no, reason, raw.trim_end()),
+        }
+    }
+    out.finish(format)
+}
+
+fn parse_bird_line(line: &str, keyword: &str) -> Result<Vrp, RejectReason> {
+    let body = line.strip_suffix(';').ok_or(RejectReason::Syntax)?;
+    let body = body
+        .strip_prefix(keyword)
+        .filter(|b| b.starts_with(|c: char| c.is_ascii_whitespace()))
+        .ok_or(RejectReason::Syntax)?;
+    // PREFIX max N as ASN — tolerate a missing field so the reason can name it.
+    let (prefix, rest) = split_keyword(body, "max").ok_or(RejectReason::Syntax)?;
+    let (max_len, asn) = split_keyword(rest, "as").ok_or(RejectReason::Syntax)?;
+    let prefix = parse_prefix(prefix)?;
+    let asn = asn.trim();
+    if asn.is_empty() {
+        return Err(RejectReason::MissingAsn);
+    }
+    let asn = parse_asn(asn)?;
+    let max_len = check_max_len(&prefix, parse_max_len(max_len)?)?;
+    Ok(Vrp {
+        prefix,
+        max_len,
+        asn,
+        ta: None,
+    })
+}
+
+/// Splits `A WORD B` at the whitespace-delimited keyword `word` (A may be empty).
+fn split_keyword<'a>(s: &'a str, word: &str) -> Option<(&'a str, &'a str)> {
+    let mut from = 0;
+    while let Some(pos) = s[from..].find(word) {
+        let at = from + pos;
+        let end = at + word.len();
+        let before_ok = at == 0 || s.as_bytes()[at - 1].is_ascii_whitespace();
+        let after_ok = end == s.len() || s.as_bytes()[end].is_ascii_whitespace();
+        if before_ok && after_ok {
+            return Some((&s[..at], &s[end..]));
+        }
+        from = end;
+    }
+    None
+}
+
+/// Column positions of a CSV file.
+struct Columns {
+    asn: usize,
+    prefix: usize,
+    max_len: usize,
+    ta: Option<usize>,
+    /// Fewest fields a data line must have.
+    min_fields: usize,
+}
+
+fn unquote(f: &str) -> &str {
+    let f = f.trim();
+    f.strip_prefix('"')
+        .and_then(|f| f.strip_suffix('"'))
+        .unwrap_or(f)
+        .trim()
+}
+
+/// A header is a first line whose fields contain no digit-led values; map its names.
+fn header_columns(fields: &[&str]) -> Option<(Columns, Format)> {
+    let names: Vec<String> = fields
+        .iter()
+        .map(|f| unquote(f).to_ascii_lowercase().replace(['_', ' ', '-'], ""))
+        .collect();
+    let find = |cands: &[&str]| names.iter().position(|n| cands.contains(&n.as_str()));
+    let asn = find(&["asn", "as", "originas", "origin"])?;
+    let prefix = find(&["ipprefix", "prefix"])?;
+    let max_len = find(&["maxlength", "maxlen", "maxprefixlength"])?;
+    let ta = find(&["trustanchor", "ta", "tal"]);
+    let format = if names.first().is_some_and(|n| n == "uri") {
+        Format::RoutinatorCsvExt
+    } else if names.get(1).is_some_and(|n| n == "ipprefix") {
+        Format::RoutinatorCsv
+    } else {
+        Format::PlainCsv
+    };
+    let min_fields = 1 + asn.max(prefix).max(max_len);
+    Some((
+        Columns {
+            asn,
+            prefix,
+            max_len,
+            ta,
+            min_fields,
+        },
+        format,
+    ))
+}
+
+fn load_csv(text: &str) -> Payload {
+    let mut out = Out::new(line_hint(text));
+    let mut columns: Option<Columns> = None;
+    let mut format = Format::PlainCsv;
+    let mut fields: Vec<&str> = Vec::with_capacity(8);
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        fields.clear();
+        fields.extend(line.split(','));
+        if columns.is_none() {
+            // First data line: a header, or data in `asn,prefix,max_length[,ta]` order.
+            let looks_like_header = !fields.iter().any(|f| {
+                let f = unquote(f);
+                let digits = f
+                    .get(..2)
+                    .filter(|p| p.eq_ignore_ascii_case("as"))
+                    .map_or(f, |_| &f[2..]);
+                digits.starts_with(|c: char| c.is_ascii_digit())
+            });
+            if looks_like_header {
+                if let Some((c, f)) = header_columns(&fields) {
+                    columns = Some(c);
+                    format = f;
+                    continue;
+                }
+            }
+            columns = Some(Columns {
+                asn: 0,
+                prefix: 1,
+                max_len: 2,
+                ta: Some(3),
+                min_fields: 3,
+            });
+        }
+        let Some(cols) = &columns else { continue };
+        match parse_csv_fields(&fields, cols, &mut out.tas) {
+            Ok(v) => out.vrps.push(v),
+            Err(reason) => out.reject(line_no, reason, raw.trim_end()),
+        }
+    }
+    out.finish(format)
+}
+
+fn parse_csv_fields(
+    fields: &[&str],
+    cols: &Columns,
+    tas: &mut TaInterner,
+) -> Result<Vrp, RejectReason> {
+    if fields.len() < cols.min_fields {
+        return Err(RejectReason::Syntax);
+    }
+    let prefix = parse_prefix(unquote(fields[cols.prefix]))?;
+    let asn = unquote(fields[cols.asn]);
+    if asn.is_empty() {
+        return Err(RejectReason::MissingAsn);
+    }
+    let asn = parse_asn(asn)?;
+    let max_len = check_max_len(&prefix, parse_max_len(unquote(fields[cols.max_len]))?)?;
+    let ta = cols
+        .ta
+        .and_then(|i| fields.get(i))
+        .map(|f| unquote(f))
+        .filter(|t| !t.is_empty())
+        .map(|t| tas.get(t));
+    Ok(Vrp {
+        prefix,
+        max_len,
+        asn,
+        ta,
+    })
+}

@@ -5,6 +5,7 @@
 
 mod mrt_cmd;
 mod output;
+mod rpki_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,11 @@ enum Command {
     /// Read MRT routing dumps (RIS, RouteViews, BGP daemons): dump routes or count them.
     #[command(subcommand)]
     Mrt(mrt_cmd::MrtCommand),
+    /// Route-origin validation (RFC 6811) of every distinct prefix and origin in MRT dumps or a
+    /// route list; a summary per address family goes to stderr.
+    Rov(rpki_cmd::RovArgs),
+    /// Explain the RFC 6811 verdict for one route: state, reason and every covering VRP.
+    Validate(rpki_cmd::ValidateArgs),
 }
 
 /// What a command reports back to `main` on success.
@@ -46,6 +52,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Mrt(cmd) => mrt_cmd::run(cmd),
+        Command::Rov(args) => rpki_cmd::rov(args),
+        Command::Validate(args) => rpki_cmd::validate(args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

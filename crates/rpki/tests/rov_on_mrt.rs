@@ -186,7 +186,9 @@ fn dn42_routes_validate_against_the_same_day_roas_as_provenance_records() {
     let set = VrpSet::new(payload.vrps);
     let mut counts = std::collections::BTreeMap::new();
     for (prefix, origin) in &routes {
-        *counts.entry(set.validate_state(*prefix, *origin).0).or_insert(0) += 1;
+        *counts
+            .entry(set.validate_state(*prefix, *origin).0)
+            .or_insert(0) += 1;
     }
     assert_eq!(routes.len(), 1_180);
     assert_eq!(counts[&RovState::Valid], 994);

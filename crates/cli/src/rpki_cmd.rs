@@ -1,0 +1,384 @@
+//! `routenorms rov` and `routenorms validate`: RFC 6811 route-origin validation of the routes in
+//! MRT dumps or a route list, against any validator's VRP export.
+
+use crate::output::OutputFormat;
+use crate::Outcome;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use routenorms_mrt::element::walk;
+use routenorms_mrt::input::{self, InputOptions};
+use routenorms_mrt::pipeline::{self, Batch, Processor};
+use routenorms_mrt::stats::for_each_record;
+use routenorms_rpki::{load_path, Payload, RovState, RovVerdict, Slurm, Vrp, VrpSet};
+use routenorms_types::{Afi, Asn, Prefix};
+use std::collections::BTreeSet;
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct RovArgs {
+    /// VRP file: Routinator, rpki-client or StayRTR JSON, CSV, or a BIRD roa table (gzip ok).
+    #[arg(long, value_name = "FILE")]
+    vrps: PathBuf,
+    /// SLURM file (RFC 8416) applied to the VRPs.
+    #[arg(long, value_name = "FILE")]
+    slurm: Option<PathBuf>,
+    /// MRT dumps whose routes to validate (every distinct prefix and origin).
+    #[arg(long, value_name = "FILE", num_args = 1.., required_unless_present = "routes", conflicts_with = "routes")]
+    mrt: Vec<PathBuf>,
+    /// A route list instead: lines `PREFIX ORIGIN` or `PREFIX,ORIGIN` (`AS` prefix optional).
+    #[arg(long, value_name = "FILE")]
+    routes: Option<PathBuf>,
+    /// Output format (json: one document with the summary and every route).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
+    format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The route's prefix, e.g. 192.0.2.0/24.
+    prefix: Prefix,
+    /// The route's origin AS, e.g. 64496 or AS64496.
+    #[arg(value_parser = parse_asn)]
+    asn: Asn,
+    /// VRP file (any format `rov` reads).
+    #[arg(long, value_name = "FILE")]
+    vrps: PathBuf,
+    /// SLURM file (RFC 8416) applied to the VRPs.
+    #[arg(long, value_name = "FILE")]
+    slurm: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+}
+
+fn parse_asn(s: &str) -> Result<Asn, String> {
+    let t = s.trim();
+    let digits = t
+        .strip_prefix("AS")
+        .or_else(|| t.strip_prefix("as"))
+        .unwrap_or(t);
+    digits
+        .parse::<u32>()
+        .map(Asn)
+        .map_err(|_| format!("not an AS number: {s:?}"))
+}
+
+/// Loads the VRPs, applies SLURM, and reports every rejected entry on stderr.
+fn load_vrps(path: &Path, slurm: Option<&Path>) -> Result<(VrpSet, usize)> {
+    let mut payload: Payload =
+        load_path(path).with_context(|| format!("cannot load VRPs from {}", path.display()))?;
+    let mut rejected = payload.rejected.len();
+    for r in payload.rejected.iter().take(20) {
+        eprintln!(
+            "routenorms: {}: {}: rejected, {} ({})",
+            path.display(),
+            r.position,
+            r.reason.as_str(),
+            r.text
+        );
+    }
+    if let Some(s) = slurm {
+        let slurm =
+            Slurm::load_path(s).with_context(|| format!("cannot load SLURM {}", s.display()))?;
+        for r in slurm.rejected.iter().take(20) {
+            eprintln!(
+                "routenorms: {}: {}: rejected, {}",
+                s.display(),
+                r.position,
+                r.reason.as_str()
+            );
+        }
+        rejected += slurm.rejected.len();
+        slurm.apply(&mut payload);
+    }
+    if rejected > 20 {
+        eprintln!("routenorms: {rejected} rejected VRP entries in all");
+    }
+    Ok((VrpSet::new(payload.vrps), rejected))
+}
+
+/// Distinct (prefix, origin) pairs, in prefix order; origin `None` for paths ending in AS_SET.
+type RouteSet = BTreeSet<(Prefix, Option<Asn>)>;
+
+/// Collects the distinct (prefix, origin) pairs of a batch.
+#[derive(Debug, Default)]
+struct OriginPairs;
+
+impl Processor for OriginPairs {
+    type Output = (Vec<(Prefix, Option<Asn>)>, usize);
+
+    fn process(&mut self, batch: &Batch) -> Self::Output {
+        let mut pairs = Vec::new();
+        let mut damage = Vec::new();
+        for_each_record(batch, &mut damage, |_, peers, d| {
+            let mut notes = Default::default();
+            walk(d, peers, &mut notes, |r| {
+                if let (Some(p), Some(a)) = (r.prefix, r.attrs) {
+                    let pair = (p, a.origin_asn().map(Asn));
+                    if pairs.last() != Some(&pair) {
+                        pairs.push(pair);
+                    }
+                }
+            })
+        });
+        (pairs, damage.len())
+    }
+}
+
+fn routes_from_mrt(files: &[PathBuf]) -> Result<(RouteSet, bool)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut routes = BTreeSet::new();
+    let mut damaged = false;
+    for f in files {
+        let input = input::open(
+            f,
+            InputOptions {
+                bzip2_threads: threads,
+            },
+        )
+        .with_context(|| format!("cannot open {}", f.display()))?;
+        let (_, ending) = pipeline::run(input.reader, threads, OriginPairs::default, |(p, d)| {
+            routes.extend(p);
+            damaged |= d > 0;
+        });
+        if let Some(e) = ending.input_error {
+            eprintln!("routenorms: {}: input ends early: {e}", f.display());
+            damaged = true;
+        }
+    }
+    if damaged {
+        eprintln!("routenorms: some MRT records were damaged (see `routenorms mrt stats`)");
+    }
+    Ok((routes, damaged))
+}
+
+fn routes_from_list(path: &Path) -> Result<RouteSet> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut routes = BTreeSet::new();
+    for (i, line) in io::BufReader::new(file).lines().enumerate() {
+        let line = line?;
+        let t = line.split('#').next().unwrap_or("").trim();
+        if t.is_empty() {
+            continue;
+        }
+        let mut parts = t
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty());
+        let (Some(p), Some(a), None) = (parts.next(), parts.next(), parts.next()) else {
+            bail!(
+                "{}:{}: expected `PREFIX ORIGIN`, got {t:?}",
+                path.display(),
+                i + 1
+            );
+        };
+        let prefix: Prefix = p
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{}:{}: {p}: {e}", path.display(), i + 1))?;
+        let asn = parse_asn(a).map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), i + 1))?;
+        routes.insert((prefix, Some(asn)));
+    }
+    Ok(routes)
+}
+
+fn vrp_text(v: &Vrp) -> String {
+    format!("{}-{} AS{}", v.prefix, v.max_len, v.asn)
+}
+
+fn origin_text(o: Option<Asn>) -> String {
+    o.map_or_else(|| "NONE".to_owned(), |a| a.to_string())
+}
+
+/// Counts per family and state, for the summary.
+#[derive(Debug, Default, serde::Serialize)]
+struct FamilySummary {
+    routes: usize,
+    valid: usize,
+    invalid_as: usize,
+    invalid_length: usize,
+    not_found: usize,
+}
+
+impl FamilySummary {
+    fn add(&mut self, v: &RovVerdict) {
+        self.routes += 1;
+        match (v.state, v.reason) {
+            (RovState::Valid, _) => self.valid += 1,
+            (RovState::Invalid, Some(routenorms_rpki::InvalidReason::Length)) => {
+                self.invalid_length += 1
+            }
+            (RovState::Invalid, _) => self.invalid_as += 1,
+            (RovState::NotFound, _) => self.not_found += 1,
+        }
+    }
+
+    fn line(&self, name: &str) -> String {
+        let pct = |n: usize| 100.0 * n as f64 / self.routes.max(1) as f64;
+        format!(
+            "{name}: {} routes: valid {} ({:.1}%), invalid-as {} ({:.1}%), invalid-length {} ({:.1}%), not-found {} ({:.1}%)",
+            self.routes,
+            self.valid,
+            pct(self.valid),
+            self.invalid_as,
+            pct(self.invalid_as),
+            self.invalid_length,
+            pct(self.invalid_length),
+            self.not_found,
+            pct(self.not_found)
+        )
+    }
+}
+
+#[derive(Debug, serde::Serialize)]
+struct RouteRow {
+    prefix: Prefix,
+    origin: Option<Asn>,
+    state: &'static str,
+    reason: Option<&'static str>,
+    covering: Vec<String>,
+}
+
+fn row(v: &RovVerdict) -> RouteRow {
+    RouteRow {
+        prefix: v.prefix,
+        origin: v.origin,
+        state: v.state.as_str(),
+        reason: v.reason.map(|r| r.as_str()),
+        covering: v.covering.iter().map(vrp_text).collect(),
+    }
+}
+
+pub fn rov(args: RovArgs) -> Result<Outcome> {
+    let (set, _) = load_vrps(&args.vrps, args.slurm.as_deref())?;
+    let (routes, damaged) = match &args.routes {
+        Some(list) => (routes_from_list(list)?, false),
+        None => routes_from_mrt(&args.mrt)?,
+    };
+    let mut v4 = FamilySummary::default();
+    let mut v6 = FamilySummary::default();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut rows = Vec::new();
+    match args.format {
+        OutputFormat::Csv => writeln!(out, "prefix,origin,state,reason,covering")?,
+        OutputFormat::Table => writeln!(
+            out,
+            "{:<44} {:>10}  {:<9} {:<7} covering",
+            "prefix", "origin", "state", "reason"
+        )?,
+        _ => {}
+    }
+    for &(prefix, origin) in &routes {
+        let v = set.validate(prefix, origin);
+        match prefix.afi() {
+            Afi::Ipv4 => v4.add(&v),
+            Afi::Ipv6 => v6.add(&v),
+        }
+        let r = row(&v);
+        match args.format {
+            OutputFormat::Csv => writeln!(
+                out,
+                "{},{},{},{},{}",
+                r.prefix,
+                origin_text(r.origin),
+                r.state,
+                r.reason.unwrap_or(""),
+                r.covering.join(" ")
+            )?,
+            OutputFormat::Table => writeln!(
+                out,
+                "{:<44} {:>10}  {:<9} {:<7} {}",
+                r.prefix.to_string(),
+                origin_text(r.origin),
+                r.state,
+                r.reason.unwrap_or("-"),
+                r.covering.join(", ")
+            )?,
+            OutputFormat::Jsonl => {
+                serde_json::to_writer(&mut out, &r)?;
+                writeln!(out)?;
+            }
+            OutputFormat::Json => rows.push(r),
+        }
+    }
+    if args.format == OutputFormat::Json {
+        let doc = serde_json::json!({
+            "vrps": set.len(),
+            "summary": { "ipv4": v4, "ipv6": v6 },
+            "routes": rows,
+        });
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    eprintln!("routenorms: {} VRPs", set.len());
+    eprintln!("routenorms: {}", v4.line("IPv4"));
+    eprintln!("routenorms: {}", v6.line("IPv6"));
+    Ok(if damaged {
+        Outcome::Damaged
+    } else {
+        Outcome::Clean
+    })
+}
+
+pub fn validate(args: ValidateArgs) -> Result<Outcome> {
+    let (set, _) = load_vrps(&args.vrps, args.slurm.as_deref())?;
+    let v = set.validate(args.prefix, Some(args.asn));
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &row(&v))?;
+            writeln!(out)?;
+        }
+        OutputFormat::Jsonl => {
+            serde_json::to_writer(&mut out, &row(&v))?;
+            writeln!(out)?;
+        }
+        OutputFormat::Csv => {
+            writeln!(out, "prefix,origin,state,reason,covering")?;
+            let r = row(&v);
+            writeln!(
+                out,
+                "{},{},{},{},{}",
+                r.prefix,
+                origin_text(r.origin),
+                r.state,
+                r.reason.unwrap_or(""),
+                r.covering.join(" ")
+            )?;
+        }
+        OutputFormat::Table => {
+            let why = match (v.state, v.reason) {
+                (RovState::Valid, _) => {
+                    "a VRP matches: it covers the prefix, allows its length, names its origin"
+                }
+                (RovState::NotFound, _) => "no VRP covers the prefix",
+                (_, Some(routenorms_rpki::InvalidReason::Length)) => {
+                    "a covering VRP names the origin, but the prefix is longer than its maxLength"
+                }
+                _ => "covering VRPs exist, none names the origin",
+            };
+            writeln!(out, "route     {} AS{}", v.prefix, args.asn)?;
+            writeln!(
+                out,
+                "state     {}{}",
+                v.state,
+                v.reason.map(|r| format!(" ({r})")).unwrap_or_default()
+            )?;
+            writeln!(out, "because   {why}")?;
+            for c in &v.covering {
+                let verdict = if v.matches(c) {
+                    "matches"
+                } else if c.asn == args.asn && c.asn != Asn(0) {
+                    "origin ok, maxLength too short"
+                } else {
+                    "other origin"
+                };
+                writeln!(out, "covering  {:<40} {verdict}", vrp_text(c))?;
+            }
+        }
+    }
+    Ok(Outcome::Clean)
+}

@@ -239,6 +239,23 @@ struct RouteRow {
     covering: Vec<String>,
 }
 
+impl RouteRow {
+    const CSV_HEADER: &'static str = "prefix,origin,state,reason,covering";
+
+    /// One CSV line; no field can hold a comma (covering VRPs are space-separated).
+    fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "{},{},{},{},{}",
+            self.prefix,
+            origin_text(self.origin),
+            self.state,
+            self.reason.unwrap_or(""),
+            self.covering.join(" ")
+        )
+    }
+}
+
 fn row(v: &RovVerdict) -> RouteRow {
     RouteRow {
         prefix: v.prefix,
@@ -261,7 +278,7 @@ pub fn rov(args: RovArgs) -> Result<Outcome> {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut rows = Vec::new();
     match args.format {
-        OutputFormat::Csv => writeln!(out, "prefix,origin,state,reason,covering")?,
+        OutputFormat::Csv => writeln!(out, "{}", RouteRow::CSV_HEADER)?,
         OutputFormat::Table => writeln!(
             out,
             "{:<44} {:>10}  {:<9} {:<7} covering",
@@ -277,15 +294,7 @@ pub fn rov(args: RovArgs) -> Result<Outcome> {
         }
         let r = row(&v);
         match args.format {
-            OutputFormat::Csv => writeln!(
-                out,
-                "{},{},{},{},{}",
-                r.prefix,
-                origin_text(r.origin),
-                r.state,
-                r.reason.unwrap_or(""),
-                r.covering.join(" ")
-            )?,
+            OutputFormat::Csv => r.write_csv(&mut out)?,
             OutputFormat::Table => writeln!(
                 out,
                 "{:<44} {:>10}  {:<9} {:<7} {}",
@@ -337,17 +346,8 @@ pub fn validate(args: ValidateArgs) -> Result<Outcome> {
             writeln!(out)?;
         }
         OutputFormat::Csv => {
-            writeln!(out, "prefix,origin,state,reason,covering")?;
-            let r = row(&v);
-            writeln!(
-                out,
-                "{},{},{},{},{}",
-                r.prefix,
-                origin_text(r.origin),
-                r.state,
-                r.reason.unwrap_or(""),
-                r.covering.join(" ")
-            )?;
+            writeln!(out, "{}", RouteRow::CSV_HEADER)?;
+            row(&v).write_csv(&mut out)?;
         }
         OutputFormat::Table => {
             let why = match (v.state, v.reason) {

@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{lines, routenorms, tool};
+use common::{golden, lines, routenorms};
+use routenorms_testsupport::tool;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -14,19 +15,6 @@ fn sample_file(name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
     p
-}
-
-fn golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
-    assert_eq!(actual, expected, "output differs from {}", path.display());
 }
 
 fn stdout_of(args: &[&str]) -> String {

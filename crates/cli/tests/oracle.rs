@@ -9,7 +9,8 @@
 
 mod common;
 
-use common::{data_dir, files_below, lines, routenorms, tool};
+use common::{lines, routenorms};
+use routenorms_testsupport::{data_dir, files_below, tool};
 use routenorms_types::Prefix;
 use std::collections::BTreeSet;
 use std::io::Read;

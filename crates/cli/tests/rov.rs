@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{data_dir, routenorms};
+use common::{golden, routenorms};
+use routenorms_testsupport::data_dir;
 use std::path::PathBuf;
 
 const VRPS: &str = "\
@@ -34,18 +35,6 @@ fn files() -> (PathBuf, PathBuf) {
     std::fs::write(&v, VRPS).unwrap();
     std::fs::write(&r, ROUTES).unwrap();
     (v, r)
-}
-
-fn golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(actual, expected, "output differs from {}", path.display());
 }
 
 fn run_ok(args: &[&str]) -> (String, String) {

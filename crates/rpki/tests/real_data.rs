@@ -12,30 +12,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
-}
-
 /// `$ROUTENORMS_DATA/rpki`, else `<workspace>/../shared/data/rpki`.
 fn rpki_dir() -> Option<PathBuf> {
-    let data = std::env::var_os("ROUTENORMS_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    let dir = data.join("rpki");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if in_ci() {
-        panic!(
-            "shared data not found at {} (required in CI)",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "skipping: shared data not found at {} (set ROUTENORMS_DATA)",
-        dir.display()
-    );
-    None
+    routenorms_testsupport::data_dir().map(|d| d.join("rpki"))
 }
 
 const RPKI_CLIENT: &str = "rpki-client-ripe-prepdev-20230504.json.gz";

@@ -11,43 +11,10 @@ use routenorms_mrt::element::{walk, WalkNotes};
 use routenorms_mrt::input::{open, InputOptions};
 use routenorms_mrt::{decode, Frame, FrameReader, PeerIndexTable, Record};
 use routenorms_rpki::{load_path, InvalidReason, RovState, Vrp, VrpSet};
+use routenorms_testsupport::{data_dir, files_below};
 use routenorms_types::{Asn, Prefix};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ROUTENORMS_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
-        panic!(
-            "shared data not found at {} (required in CI)",
-            dir.display()
-        );
-    }
-    eprintln!("skipping: shared data not found at {}", dir.display());
-    None
-}
-
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use std::path::Path;
 
 /// Every distinct (prefix, origin) announced or in a RIB, origin `None` for AS_SET endings.
 fn routes_of(file: &Path, into: &mut BTreeSet<(Prefix, Option<Asn>)>) {

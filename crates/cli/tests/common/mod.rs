@@ -1,53 +1,10 @@
-//! Test support: where the shared real-world data and the peer tools are.
-//!
-//! In CI (`CI` set) missing data or a missing peer tool fails the test; elsewhere the test is
-//! skipped with a printed reason, so a fresh checkout without `../shared` still builds green.
+//! Test support for the binary's tests: running it, golden files, and (from
+//! `routenorms-testsupport`) the shared data and peer tools.
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
-}
-
-/// The shared data directory: `$ROUTENORMS_DATA`, else `../shared/data` beside the checkout.
-pub fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ROUTENORMS_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if in_ci() {
-        panic!(
-            "shared data not found at {} (required in CI)",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "skipping: shared data not found at {} (set ROUTENORMS_DATA)",
-        dir.display()
-    );
-    None
-}
-
-/// A peer tool on PATH (e.g. `bgpdump`).
-pub fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        if in_ci() {
-            panic!("{name} not installed (required in CI; .ci/run installs it)");
-        }
-        eprintln!("skipping: {name} not installed");
-    }
-    found
-}
 
 /// Runs the `routenorms` binary built for this test run.
 pub fn routenorms(args: &[&str]) -> Output {
@@ -57,27 +14,24 @@ pub fn routenorms(args: &[&str]) -> Output {
         .expect("run routenorms")
 }
 
-/// Every file below `dir`, sorted, recursively.
-pub fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir") {
-            let p = e.expect("dir entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 pub fn lines(bytes: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(bytes)
         .lines()
         .map(str::to_owned)
         .collect()
+}
+
+/// Compares `actual` with `tests/golden/NAME`; with `UPDATE_GOLDEN` set, rewrites the file
+/// instead (review the diff).
+pub fn golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
+    assert_eq!(actual, expected, "output differs from {}", path.display());
 }

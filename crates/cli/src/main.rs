@@ -30,6 +30,9 @@ enum Command {
     Rov(rpki_cmd::RovArgs),
     /// Explain the RFC 6811 verdict for one route: state, reason and every covering VRP.
     Validate(rpki_cmd::ValidateArgs),
+    /// Work on VRP sets: compare two validators' outputs.
+    #[command(subcommand)]
+    Vrps(rpki_cmd::VrpsCommand),
 }
 
 /// What a command reports back to `main` on success.
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Mrt(cmd) => mrt_cmd::run(cmd),
         Command::Rov(args) => rpki_cmd::rov(args),
         Command::Validate(args) => rpki_cmd::validate(args),
+        Command::Vrps(cmd) => rpki_cmd::vrps(cmd),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -4,12 +4,14 @@
 use crate::output::OutputFormat;
 use crate::Outcome;
 use anyhow::{bail, Context, Result};
-use clap::Args;
+use clap::{Args, Subcommand};
 use routenorms_mrt::element::walk;
 use routenorms_mrt::input::{self, InputOptions};
 use routenorms_mrt::pipeline::{self, Batch, Processor};
 use routenorms_mrt::stats::for_each_record;
-use routenorms_rpki::{load_path, Payload, RovState, RovVerdict, Slurm, Vrp, VrpSet};
+use routenorms_rpki::{
+    diff, load_path, InvalidReason, Payload, RovState, RovVerdict, Slurm, Vrp, VrpSet,
+};
 use routenorms_types::{Afi, Asn, Prefix};
 use std::collections::BTreeSet;
 use std::io::{self, BufRead, Write};
@@ -31,6 +33,35 @@ pub struct RovArgs {
     routes: Option<PathBuf>,
     /// Output format (json: one document with the summary and every route).
     #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
+    format: OutputFormat,
+}
+
+/// Work on VRP sets.
+#[derive(Debug, Subcommand)]
+pub enum VrpsCommand {
+    /// Compare two payloads (e.g. two validators' exports): VRPs and ASPAs only in A, only in
+    /// B, and the routes whose RFC 6811 verdict changes — the routes of --mrt/--routes, or
+    /// else the routes the VRPs themselves describe (each VRP's prefix with its ASN).
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Payload A (any format `rov` reads).
+    a: PathBuf,
+    /// Payload B.
+    b: PathBuf,
+    /// SLURM file (RFC 8416) applied to both.
+    #[arg(long, value_name = "FILE")]
+    slurm: Option<PathBuf>,
+    /// MRT dumps whose routes to compare verdicts for.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "routes")]
+    mrt: Vec<PathBuf>,
+    /// A route list (`PREFIX ORIGIN` lines) to compare verdicts for.
+    #[arg(long, value_name = "FILE")]
+    routes: Option<PathBuf>,
+    /// Output format (csv/jsonl: one row per difference).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
 }
 
@@ -64,8 +95,13 @@ fn parse_asn(s: &str) -> Result<Asn, String> {
         .map_err(|_| format!("not an AS number: {s:?}"))
 }
 
-/// Loads the VRPs, applies SLURM, and reports every rejected entry on stderr.
-fn load_vrps(path: &Path, slurm: Option<&Path>) -> Result<(VrpSet, usize)> {
+/// Loads the VRPs and builds the index.
+fn load_vrps(path: &Path, slurm: Option<&Path>) -> Result<VrpSet> {
+    Ok(VrpSet::new(load_payload(path, slurm)?.vrps))
+}
+
+/// Loads a payload, applies SLURM, and reports every rejected entry on stderr.
+fn load_payload(path: &Path, slurm: Option<&Path>) -> Result<Payload> {
     let mut payload: Payload =
         load_path(path).with_context(|| format!("cannot load VRPs from {}", path.display()))?;
     let mut rejected = payload.rejected.len();
@@ -95,7 +131,7 @@ fn load_vrps(path: &Path, slurm: Option<&Path>) -> Result<(VrpSet, usize)> {
     if rejected > 20 {
         eprintln!("routenorms: {rejected} rejected VRP entries in all");
     }
-    Ok((VrpSet::new(payload.vrps), rejected))
+    Ok(payload)
 }
 
 /// Distinct (prefix, origin) pairs, in prefix order; origin `None` for paths ending in AS_SET.
@@ -267,7 +303,7 @@ fn row(v: &RovVerdict) -> RouteRow {
 }
 
 pub fn rov(args: RovArgs) -> Result<Outcome> {
-    let (set, _) = load_vrps(&args.vrps, args.slurm.as_deref())?;
+    let set = load_vrps(&args.vrps, args.slurm.as_deref())?;
     let (routes, damaged) = match &args.routes {
         Some(list) => (routes_from_list(list)?, false),
         None => routes_from_mrt(&args.mrt)?,
@@ -332,7 +368,7 @@ pub fn rov(args: RovArgs) -> Result<Outcome> {
 }
 
 pub fn validate(args: ValidateArgs) -> Result<Outcome> {
-    let (set, _) = load_vrps(&args.vrps, args.slurm.as_deref())?;
+    let set = load_vrps(&args.vrps, args.slurm.as_deref())?;
     let v = set.validate(args.prefix, Some(args.asn));
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -381,4 +417,166 @@ pub fn validate(args: ValidateArgs) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Clean)
+}
+
+fn verdict_text(v: (RovState, Option<InvalidReason>)) -> String {
+    match v.1 {
+        Some(r) => format!("{}-{}", v.0, r),
+        None => v.0.to_string(),
+    }
+}
+
+/// One difference, as a row.
+#[derive(Debug, Default, serde::Serialize)]
+struct DiffRow {
+    change: &'static str,
+    prefix: Option<Prefix>,
+    max_length: Option<u8>,
+    asn: Option<Asn>,
+    customer: Option<Asn>,
+    providers: Option<String>,
+    origin: Option<String>,
+    verdict_a: Option<String>,
+    verdict_b: Option<String>,
+}
+
+pub fn vrps(cmd: VrpsCommand) -> Result<Outcome> {
+    let VrpsCommand::Diff(args) = cmd;
+    let pa = load_payload(&args.a, args.slurm.as_deref())?;
+    let pb = load_payload(&args.b, args.slurm.as_deref())?;
+    let (aspas_a, aspas_b) = (pa.aspas.clone(), pb.aspas.clone());
+    let (a, b) = (VrpSet::new(pa.vrps), VrpSet::new(pb.vrps));
+    let (routes, damaged) = match (&args.routes, args.mrt.is_empty()) {
+        (Some(list), _) => (routes_from_list(list)?, false),
+        (None, false) => routes_from_mrt(&args.mrt)?,
+        (None, true) => (RouteSet::new(), false),
+    };
+    let d = diff(&a, &b, &aspas_a, &aspas_b, &routes);
+    let mut rows = Vec::new();
+    for (change, list) in [
+        ("vrp-only-in-a", &d.vrps_only_in_a),
+        ("vrp-only-in-b", &d.vrps_only_in_b),
+    ] {
+        for v in list {
+            rows.push(DiffRow {
+                change,
+                prefix: Some(v.prefix),
+                max_length: Some(v.max_len),
+                asn: Some(v.asn),
+                ..Default::default()
+            });
+        }
+    }
+    for (change, list) in [
+        ("aspa-only-in-a", &d.aspas_only_in_a),
+        ("aspa-only-in-b", &d.aspas_only_in_b),
+    ] {
+        for x in list {
+            let providers: Vec<String> = x.providers.iter().map(|p| p.to_string()).collect();
+            rows.push(DiffRow {
+                change,
+                customer: Some(x.customer),
+                providers: Some(providers.join(" ")),
+                ..Default::default()
+            });
+        }
+    }
+    for c in &d.verdict_changes {
+        rows.push(DiffRow {
+            change: "verdict-changed",
+            prefix: Some(c.prefix),
+            origin: Some(origin_text(c.origin)),
+            verdict_a: Some(verdict_text(c.a)),
+            verdict_b: Some(verdict_text(c.b)),
+            ..Default::default()
+        });
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let n = |v: Option<u32>| v.map(|x| x.to_string()).unwrap_or_default();
+    match args.format {
+        OutputFormat::Csv => {
+            writeln!(
+                out,
+                "change,prefix,max_length,asn,customer,providers,origin,verdict_a,verdict_b"
+            )?;
+            for r in &rows {
+                writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{},{}",
+                    r.change,
+                    r.prefix.map(|p| p.to_string()).unwrap_or_default(),
+                    n(r.max_length.map(u32::from)),
+                    n(r.asn.map(|a| a.0)),
+                    n(r.customer.map(|a| a.0)),
+                    o(&r.providers),
+                    o(&r.origin),
+                    o(&r.verdict_a),
+                    o(&r.verdict_b)
+                )?;
+            }
+        }
+        OutputFormat::Jsonl => {
+            for r in &rows {
+                serde_json::to_writer(&mut out, r)?;
+                writeln!(out)?;
+            }
+        }
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &d)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Table => {
+            writeln!(
+                out,
+                "A: {} ({} VRPs, {} ASPAs)\nB: {} ({} VRPs, {} ASPAs)",
+                args.a.display(),
+                a.len(),
+                aspas_a.len(),
+                args.b.display(),
+                b.len(),
+                aspas_b.len()
+            )?;
+            for r in &rows {
+                let what = match r.change {
+                    "vrp-only-in-a" | "vrp-only-in-b" => format!(
+                        "{}-{} AS{}",
+                        r.prefix.map(|p| p.to_string()).unwrap_or_default(),
+                        n(r.max_length.map(u32::from)),
+                        n(r.asn.map(|a| a.0))
+                    ),
+                    "aspa-only-in-a" | "aspa-only-in-b" => {
+                        format!(
+                            "AS{} providers {}",
+                            n(r.customer.map(|a| a.0)),
+                            o(&r.providers)
+                        )
+                    }
+                    _ => format!(
+                        "{} {}: {} -> {}",
+                        r.prefix.map(|p| p.to_string()).unwrap_or_default(),
+                        o(&r.origin),
+                        o(&r.verdict_a),
+                        o(&r.verdict_b)
+                    ),
+                };
+                writeln!(out, "{:<16} {what}", r.change)?;
+            }
+        }
+    }
+    out.flush()?;
+    eprintln!(
+        "routenorms: {} VRPs only in A, {} only in B, {} ASPAs only in A, {} only in B, {} verdicts changed",
+        d.vrps_only_in_a.len(),
+        d.vrps_only_in_b.len(),
+        d.aspas_only_in_a.len(),
+        d.aspas_only_in_b.len(),
+        d.verdict_changes.len()
+    );
+    Ok(if damaged {
+        Outcome::Damaged
+    } else {
+        Outcome::Clean
+    })
 }

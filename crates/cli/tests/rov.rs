@@ -142,3 +142,26 @@ fn rov_of_the_dn42_ribs_against_the_same_day_roas() {
     );
     assert!(err.contains("roas[101]: rejected"), "{err}");
 }
+
+#[test]
+fn vrps_diff_lists_one_sided_vrps_and_the_verdicts_they_change() {
+    let (v, r) = files();
+    let b = v.parent().unwrap().join("vrps-b.csv");
+    // B: 198.51.100.0/22 moved to another AS, and one VRP added.
+    let text = VRPS.replace("AS64497,198.51.100.0/22", "AS64501,198.51.100.0/22")
+        + "AS64496,192.168.0.0/16,16,test\n";
+    std::fs::write(&b, text).unwrap();
+    let (v, b, r) = (
+        v.to_str().unwrap(),
+        b.to_str().unwrap(),
+        r.to_str().unwrap(),
+    );
+    let (out, err) = run_ok(&["vrps", "diff", v, b, "--routes", r, "--format", "csv"]);
+    golden("vrps-diff.csv", &out);
+    assert!(err.contains("1 VRPs only in A, 2 only in B"), "{err}");
+    let (table, _) = run_ok(&["vrps", "diff", v, b]);
+    assert!(
+        table.contains("vrp-only-in-b    198.51.100.0/22-24 AS64501"),
+        "{table}"
+    );
+}

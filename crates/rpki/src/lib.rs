@@ -11,13 +11,16 @@
 //! * [`VrpSet`]: the immutable index; [`VrpSet::validate_state`] (no allocation) and
 //!   [`VrpSet::validate`] (with the covering VRPs).
 //! * [`non_minimal_vrps`]: RFC 9319 non-minimal ROAs against the routes seen in BGP.
+//! * [`diff`]: two payloads compared, with the route verdicts that change.
 
+mod diff;
 mod load;
 mod minimal;
 mod rov;
 mod slurm;
 mod vrp;
 
+pub use diff::{diff, PayloadDiff, VerdictChange};
 pub use load::{
     load, load_bytes, load_path, Format, LoadError, Metadata, Payload, Position, RejectReason,
     Rejected,

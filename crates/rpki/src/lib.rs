@@ -12,7 +12,10 @@
 //!   [`VrpSet::validate`] (with the covering VRPs).
 //! * [`non_minimal_vrps`]: RFC 9319 non-minimal ROAs against the routes seen in BGP.
 //! * [`diff`]: two payloads compared, with the route verdicts that change.
+//! * [`AspaSet`]: ASPA path verification (draft-ietf-sidrops-aspa-verification), upstream and
+//!   downstream procedures with explained verdicts.
 
+mod aspa;
 mod diff;
 mod load;
 mod minimal;
@@ -20,6 +23,10 @@ mod rov;
 mod slurm;
 mod vrp;
 
+pub use aspa::{
+    prepare_path, AspaReason, AspaSet, AspaState, AspaVerdict, HopCheck, PrepareError, Procedure,
+    Ramps,
+};
 pub use diff::{diff, PayloadDiff, VerdictChange};
 pub use load::{
     load, load_bytes, load_path, Format, LoadError, Metadata, Payload, Position, RejectReason,

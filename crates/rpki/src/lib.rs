@@ -14,12 +14,14 @@
 //! * [`diff`]: two payloads compared, with the route verdicts that change.
 //! * [`AspaSet`]: ASPA path verification (draft-ietf-sidrops-aspa-verification), upstream and
 //!   downstream procedures with explained verdicts.
+//! * [`rtr`]: RPKI-to-Router PDUs (RFC 6810, RFC 8210, version 2 with ASPA), encode and decode.
 
 mod aspa;
 mod diff;
 mod load;
 mod minimal;
 mod rov;
+pub mod rtr;
 mod slurm;
 mod vrp;
 

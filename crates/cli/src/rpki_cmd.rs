@@ -5,10 +5,7 @@ use crate::output::OutputFormat;
 use crate::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use routenorms_mrt::element::walk;
-use routenorms_mrt::input::{self, InputOptions};
-use routenorms_mrt::pipeline::{self, Batch, Processor};
-use routenorms_mrt::stats::for_each_record;
+use routenorms_mrt::origins::{route_origins, RouteOrigin};
 use routenorms_rpki::{
     diff, load_path, InvalidReason, Payload, RovState, RovVerdict, Slurm, Vrp, VrpSet,
 };
@@ -135,50 +132,18 @@ fn load_payload(path: &Path, slurm: Option<&Path>) -> Result<Payload> {
 }
 
 /// Distinct (prefix, origin) pairs, in prefix order; origin `None` for paths ending in AS_SET.
-type RouteSet = BTreeSet<(Prefix, Option<Asn>)>;
-
-/// Collects the distinct (prefix, origin) pairs of a batch.
-#[derive(Debug, Default)]
-struct OriginPairs;
-
-impl Processor for OriginPairs {
-    type Output = (Vec<(Prefix, Option<Asn>)>, usize);
-
-    fn process(&mut self, batch: &Batch) -> Self::Output {
-        let mut pairs = Vec::new();
-        let mut damage = Vec::new();
-        for_each_record(batch, &mut damage, |_, peers, d| {
-            let mut notes = Default::default();
-            walk(d, peers, &mut notes, |r| {
-                if let (Some(p), Some(a)) = (r.prefix, r.attrs) {
-                    let pair = (p, a.origin_asn().map(Asn));
-                    if pairs.last() != Some(&pair) {
-                        pairs.push(pair);
-                    }
-                }
-            })
-        });
-        (pairs, damage.len())
-    }
-}
+type RouteSet = BTreeSet<RouteOrigin>;
 
 fn routes_from_mrt(files: &[PathBuf]) -> Result<(RouteSet, bool)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut routes = BTreeSet::new();
+    let mut routes = RouteSet::new();
     let mut damaged = false;
     for f in files {
-        let input = input::open(
-            f,
-            InputOptions {
-                bzip2_threads: threads,
-            },
-        )
-        .with_context(|| format!("cannot open {}", f.display()))?;
-        let (_, ending) = pipeline::run(input.reader, threads, OriginPairs::default, |(p, d)| {
-            routes.extend(p);
-            damaged |= d > 0;
-        });
-        if let Some(e) = ending.input_error {
+        let o =
+            route_origins(f, threads).with_context(|| format!("cannot open {}", f.display()))?;
+        routes.extend(o.routes);
+        damaged |= o.damaged > 0;
+        if let Some(e) = o.input_error {
             eprintln!("routenorms: {}: input ends early: {e}", f.display());
             damaged = true;
         }

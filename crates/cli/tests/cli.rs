@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{golden, lines, routenorms};
+use common::{golden, lines, routenorms, run_ok};
 use routenorms_testsupport::tool;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -18,14 +18,7 @@ fn sample_file(name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn stdout_of(args: &[&str]) -> String {
-    let out = routenorms(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    run_ok(args).0
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{golden, routenorms};
+use common::{golden, routenorms, run_ok};
 use routenorms_testsupport::data_dir;
 use std::path::PathBuf;
 
@@ -35,20 +35,6 @@ fn files() -> (PathBuf, PathBuf) {
     std::fs::write(&v, VRPS).unwrap();
     std::fs::write(&r, ROUTES).unwrap();
     (v, r)
-}
-
-fn run_ok(args: &[&str]) -> (String, String) {
-    let out = routenorms(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 #[test]

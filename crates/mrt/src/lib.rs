@@ -19,6 +19,7 @@ pub mod framing;
 pub mod header;
 pub mod input;
 pub mod nlri;
+pub mod origins;
 pub mod pipeline;
 pub mod record;
 pub mod stats;

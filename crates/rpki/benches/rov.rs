@@ -17,9 +17,7 @@
 //! Targets: >= 10 M validations/s per core on a warm index (counted on the slower of the two
 //! orders), and loading 1 M VRPs in under a second (counted as load + index build).
 
-use routenorms_mrt::element::{walk, WalkNotes};
-use routenorms_mrt::input::{open, InputOptions};
-use routenorms_mrt::{decode, Frame, FrameReader, PeerIndexTable, Record};
+use routenorms_mrt::origins::route_origins;
 use routenorms_rpki::{load_path, InvalidReason, RovState, Vrp, VrpSet};
 use routenorms_testsupport::{data_dir, files_below};
 use routenorms_types::{Afi, Asn, Prefix};
@@ -111,26 +109,8 @@ fn pass(ok: bool) -> &'static str {
 
 /// Every distinct (prefix, origin) announced or in a RIB, origin `None` for AS_SET endings.
 fn routes_of(file: &Path, into: &mut HashSet<Pair>) {
-    let Ok(input) = open(file, InputOptions::default()) else {
-        return;
-    };
-    let mut frames = FrameReader::new(input.reader);
-    let mut peers: Option<PeerIndexTable> = None;
-    let mut notes = WalkNotes::default();
-    while let Some(frame) = frames.next() {
-        let Frame::Record(rec) = frame else { continue };
-        let Ok(d) = decode(&rec.header, rec.body) else {
-            continue;
-        };
-        if let Record::PeerIndexTable(t) = &d.record {
-            peers = Some(t.clone());
-            continue;
-        }
-        let _ = walk(&d, peers.as_ref(), &mut notes, |r| {
-            if let (Some(p), Some(a)) = (r.prefix, r.attrs) {
-                into.insert((p, a.origin_asn().map(Asn)));
-            }
-        });
+    if let Ok(o) = route_origins(file, 1) {
+        into.extend(o.routes);
     }
 }
 

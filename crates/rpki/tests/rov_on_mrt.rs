@@ -7,9 +7,7 @@
 //! the RFC's definition on real routes and real payloads, including AS_SET origins (NONE), AS0
 //! VRPs and maxLength edges as they occur in the wild.
 
-use routenorms_mrt::element::{walk, WalkNotes};
-use routenorms_mrt::input::{open, InputOptions};
-use routenorms_mrt::{decode, Frame, FrameReader, PeerIndexTable, Record};
+use routenorms_mrt::origins::route_origins;
 use routenorms_rpki::{load_path, InvalidReason, RovState, Vrp, VrpSet};
 use routenorms_testsupport::{data_dir, files_below};
 use routenorms_types::{Asn, Prefix};
@@ -18,25 +16,7 @@ use std::path::Path;
 
 /// Every distinct (prefix, origin) announced or in a RIB, origin `None` for AS_SET endings.
 fn routes_of(file: &Path, into: &mut BTreeSet<(Prefix, Option<Asn>)>) {
-    let input = open(file, InputOptions::default()).unwrap();
-    let mut frames = FrameReader::new(input.reader);
-    let mut peers: Option<PeerIndexTable> = None;
-    let mut notes = WalkNotes::default();
-    while let Some(frame) = frames.next() {
-        let Frame::Record(rec) = frame else { continue };
-        let Ok(d) = decode(&rec.header, rec.body) else {
-            continue;
-        };
-        if let Record::PeerIndexTable(t) = &d.record {
-            peers = Some(t.clone());
-            continue;
-        }
-        let _ = walk(&d, peers.as_ref(), &mut notes, |r| {
-            if let (Some(p), Some(a)) = (r.prefix, r.attrs) {
-                into.insert((p, a.origin_asn().map(Asn)));
-            }
-        });
-    }
+    into.extend(route_origins(file, 2).unwrap().routes);
 }
 
 /// RFC 6811 section 2, as literally as it reads, over a plain list of the covering VRPs.

@@ -14,6 +14,21 @@ pub fn routenorms(args: &[&str]) -> Output {
         .expect("run routenorms")
 }
 
+/// Runs the binary, asserts exit code 0, and returns stdout and stderr.
+pub fn run_ok(args: &[&str]) -> (String, String) {
+    let out = routenorms(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
 pub fn lines(bytes: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(bytes)
         .lines()

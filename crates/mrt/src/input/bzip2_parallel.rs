@@ -3,10 +3,11 @@
 //! bzip2 compresses each block of at most 900 kB independently, so a file can be decoded on
 //! several cores if the blocks can be found. Blocks are not byte-aligned: a scanner thread
 //! reads the compressed input and looks for the 48-bit block magic (`0x314159265359`) and
-//! end-of-stream magic (`0x177245385090`) at every bit offset. Each block's bits are rewrapped
-//! as a standalone one-block bzip2 stream (header, block, end-of-stream marker, stream CRC)
-//! and decoded by a pool of workers with [`bzip2::Decompress`]; the reader hands the results
-//! back in input order and checks every stream's combined CRC.
+//! end-of-stream magic (`0x177245385090`) at every bit offset. A pool of workers decodes each
+//! block straight from its bits with the decoder in `bzip2_block` (which checks the block
+//! CRC); the reader hands the results back in input order and checks every stream's combined
+//! CRC. Only obsolete randomised blocks are rewrapped as a standalone one-block stream and
+//! handed to libbz2 ([`bzip2::Decompress`]).
 //!
 //! A magic number can also occur by chance inside compressed data. Such a false boundary makes
 //! the blocks on either side fail to decode, so a failed piece is merged with the piece that
@@ -21,6 +22,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 
 use bzip2::{Decompress, Status};
+
+use super::bzip2_block::{decode_block, BlockError, BlockScratch};
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
 /// Marks the start of every bzip2 block (the BCD digits of pi).
@@ -185,8 +188,8 @@ impl Piece {
         w.finish()
     }
 
-    /// Decodes the piece, trying each candidate length; a panic in the decoder is an error.
-    fn decode(&self) -> Result<Vec<u8>, String> {
+    /// Decodes the piece, trying each candidate length; a panic in a decoder is an error.
+    fn decode(&self, scratch: &mut BlockScratch) -> Result<Vec<u8>, String> {
         let mut last = String::from("empty block");
         // A block holds up to `level` * 100 kB of run-length-encoded bytes, which usually
         // decode to about that much; starting there avoids regrowing the output.
@@ -195,6 +198,31 @@ impl Piece {
             if len < 80 {
                 continue;
             }
+            let mut out = Vec::with_capacity(capacity);
+            let fast = catch_unwind(AssertUnwindSafe(|| {
+                decode_block(
+                    &self.bytes,
+                    u64::from(self.shift),
+                    len,
+                    self.level,
+                    scratch,
+                    &mut out,
+                )
+            }));
+            match fast {
+                Ok(Ok(_)) => return Ok(out),
+                Ok(Err(BlockError::Randomised)) => {}
+                Ok(Err(e)) => {
+                    last = e.reason().to_string();
+                    continue;
+                }
+                Err(_) => {
+                    last = "bzip2 decoder panicked".to_string();
+                    *scratch = BlockScratch::default();
+                    continue;
+                }
+            }
+            // Obsolete randomised blocks go to the reference decoder.
             let stream = self.standalone(len);
             match catch_unwind(AssertUnwindSafe(|| decode_stream(&stream, capacity))) {
                 Ok(Ok(data)) => return Ok(data),
@@ -585,10 +613,11 @@ impl<R: Read> Scanner<R> {
 
 /// Decodes pieces until the job channel closes or the reader is gone.
 fn worker(jobs: Receiver<Job>, results: Sender<(u64, Done)>) {
+    let mut scratch = BlockScratch::default();
     while let Ok(job) = jobs.recv() {
         let (seq, done) = match job {
             Job::Piece(seq, piece) => {
-                let data = piece.decode();
+                let data = piece.decode(&mut scratch);
                 (seq, Done::Piece(piece, data))
             }
             Job::End(seq) => (seq, Done::End),
@@ -756,7 +785,7 @@ impl ParallelBzip2Reader {
             if piece.bytes.len() > MAX_PIECE_BYTES {
                 break;
             }
-            if let Ok(data) = piece.decode() {
+            if let Ok(data) = piece.decode(&mut BlockScratch::default()) {
                 return Ok((piece, data));
             }
         }

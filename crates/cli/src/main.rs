@@ -6,6 +6,7 @@
 mod mrt_cmd;
 mod output;
 mod rpki_cmd;
+mod rtr_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +34,9 @@ enum Command {
     /// Work on VRP sets: compare two validators' outputs.
     #[command(subcommand)]
     Vrps(rpki_cmd::VrpsCommand),
+    /// RPKI-to-Router protocol (RFC 6810/8210): serve a payload set to routers, or fetch one.
+    #[command(subcommand)]
+    Rtr(rtr_cmd::RtrCommand),
 }
 
 /// What a command reports back to `main` on success.
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Rov(args) => rpki_cmd::rov(args),
         Command::Validate(args) => rpki_cmd::validate(args),
         Command::Vrps(cmd) => rpki_cmd::vrps(cmd),
+        Command::Rtr(cmd) => rtr_cmd::run(cmd),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

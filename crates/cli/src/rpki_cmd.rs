@@ -1,16 +1,19 @@
 //! `routenorms rov` and `routenorms validate`: RFC 6811 route-origin validation of the routes in
-//! MRT dumps or a route list, against any validator's VRP export.
+//! MRT dumps or a route list, against any validator's VRP export; with `--aspa`, ASPA
+//! verification of every AS path the MRT dumps show for each route.
 
 use crate::output::OutputFormat;
 use crate::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use routenorms_mrt::origins::{route_origins, RouteOrigin};
+use routenorms_mrt::paths::{route_paths, RoutePaths};
 use routenorms_rpki::{
-    diff, load_path, InvalidReason, Payload, RovState, RovVerdict, Slurm, Vrp, VrpSet,
+    diff, load_path, AspaSet, AspaState, InvalidReason, Payload, RovState, RovVerdict, Slurm, Vrp,
+    VrpSet,
 };
 use routenorms_types::{Afi, Asn, Prefix};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -22,6 +25,17 @@ pub struct RovArgs {
     /// SLURM file (RFC 8416) applied to the VRPs.
     #[arg(long, value_name = "FILE")]
     slurm: Option<PathBuf>,
+    /// ASPA file (rpki-client JSON, or any payload file with ASPAs): also verify every
+    /// distinct AS path of each route (needs --mrt; adds the aspa_* columns).
+    ///
+    /// Each (prefix, origin) row gets three more columns, `aspa_valid`, `aspa_unknown`,
+    /// `aspa_invalid` (an `aspa` object in json/jsonl): how many of the distinct AS paths the
+    /// MRT dumps show for it verify as Valid, Unknown or Invalid
+    /// (draft-ietf-sidrops-aspa-verification). A collector receives routes as a customer of
+    /// its peers would, so the downstream procedure applies, with the collector's peer as
+    /// provider. The summary gets an ASPA line (and `summary.aspa` in json).
+    #[arg(long, value_name = "FILE", requires = "mrt")]
+    aspa: Option<PathBuf>,
     /// MRT dumps whose routes to validate (every distinct prefix and origin).
     #[arg(long, value_name = "FILE", num_args = 1.., required_unless_present = "routes", conflicts_with = "routes")]
     mrt: Vec<PathBuf>,
@@ -154,6 +168,85 @@ fn routes_from_mrt(files: &[PathBuf]) -> Result<(RouteSet, bool)> {
     Ok((routes, damaged))
 }
 
+/// The routes of the MRT files with their distinct AS paths.
+fn route_paths_from_mrt(files: &[PathBuf]) -> Result<(RoutePaths, bool)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut all = RoutePaths::default();
+    let mut damaged = false;
+    for f in files {
+        let mut rp =
+            route_paths(f, threads).with_context(|| format!("cannot open {}", f.display()))?;
+        damaged |= rp.damaged > 0;
+        if let Some(e) = rp.input_error.take() {
+            eprintln!("routenorms: {}: input ends early: {e}", f.display());
+            damaged = true;
+        }
+        all.extend(rp);
+    }
+    if damaged {
+        eprintln!("routenorms: some MRT records were damaged (see `routenorms mrt stats`)");
+    }
+    Ok((all, damaged))
+}
+
+/// ASPA outcomes over the distinct paths of one route.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+struct AspaCounts {
+    valid: usize,
+    unknown: usize,
+    invalid: usize,
+}
+
+impl AspaCounts {
+    fn add(&mut self, s: AspaState) {
+        match s {
+            AspaState::Valid => self.valid += 1,
+            AspaState::Unknown => self.unknown += 1,
+            AspaState::Invalid => self.invalid += 1,
+        }
+    }
+}
+
+/// The ASPA part of the summary.
+#[derive(Debug, Default, serde::Serialize)]
+struct AspaSummary {
+    aspas: usize,
+    /// Distinct (route, AS path) pairs verified.
+    paths: AspaCounts,
+    /// Routes with at least one Invalid path.
+    routes_with_invalid: usize,
+    /// Routes whose every path is Valid.
+    routes_all_valid: usize,
+}
+
+impl AspaSummary {
+    fn add(&mut self, c: AspaCounts) {
+        self.paths.valid += c.valid;
+        self.paths.unknown += c.unknown;
+        self.paths.invalid += c.invalid;
+        self.routes_with_invalid += usize::from(c.invalid > 0);
+        self.routes_all_valid += usize::from(c.unknown == 0 && c.invalid == 0 && c.valid > 0);
+    }
+
+    fn line(&self) -> String {
+        let p = &self.paths;
+        let n = p.valid + p.unknown + p.invalid;
+        let pct = |x: usize| 100.0 * x as f64 / n.max(1) as f64;
+        format!(
+            "ASPA ({} ASPAs; downstream procedure, the collector's peer as provider): {n} route paths: valid {} ({:.1}%), unknown {} ({:.1}%), invalid {} ({:.1}%); {} routes with an invalid path, {} with only valid paths",
+            self.aspas,
+            p.valid,
+            pct(p.valid),
+            p.unknown,
+            pct(p.unknown),
+            p.invalid,
+            pct(p.invalid),
+            self.routes_with_invalid,
+            self.routes_all_valid
+        )
+    }
+}
+
 fn routes_from_list(path: &Path) -> Result<RouteSet> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -238,14 +331,18 @@ struct RouteRow {
     state: &'static str,
     reason: Option<&'static str>,
     covering: Vec<String>,
+    /// With --aspa only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aspa: Option<AspaCounts>,
 }
 
 impl RouteRow {
     const CSV_HEADER: &'static str = "prefix,origin,state,reason,covering";
+    const ASPA_CSV_HEADER: &'static str = ",aspa_valid,aspa_unknown,aspa_invalid";
 
     /// One CSV line; no field can hold a comma (covering VRPs are space-separated).
     fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
-        writeln!(
+        write!(
             out,
             "{},{},{},{},{}",
             self.prefix,
@@ -253,7 +350,11 @@ impl RouteRow {
             self.state,
             self.reason.unwrap_or(""),
             self.covering.join(" ")
-        )
+        )?;
+        if let Some(a) = self.aspa {
+            write!(out, ",{},{},{}", a.valid, a.unknown, a.invalid)?;
+        }
+        writeln!(out)
     }
 }
 
@@ -264,22 +365,66 @@ fn row(v: &RovVerdict) -> RouteRow {
         state: v.state.as_str(),
         reason: v.reason.map(|r| r.as_str()),
         covering: v.covering.iter().map(vrp_text).collect(),
+        aspa: None,
     }
 }
 
 pub fn rov(args: RovArgs) -> Result<Outcome> {
     let set = load_vrps(&args.vrps, args.slurm.as_deref())?;
-    let (routes, damaged) = match &args.routes {
-        Some(list) => (routes_from_list(list)?, false),
-        None => routes_from_mrt(&args.mrt)?,
+    let aspas = match &args.aspa {
+        Some(path) => {
+            let p = load_path(path)
+                .with_context(|| format!("cannot load ASPAs from {}", path.display()))?;
+            for r in p.rejected.iter().take(20) {
+                eprintln!(
+                    "routenorms: {}: {}: rejected, {} ({})",
+                    path.display(),
+                    r.position,
+                    r.reason.as_str(),
+                    r.text
+                );
+            }
+            if p.aspas.is_empty() {
+                eprintln!("routenorms: {}: no ASPAs in this file", path.display());
+            }
+            Some(AspaSet::new(&p.aspas))
+        }
+        None => None,
     };
+    // With ASPA, the routes come with their paths; without, only the origins are collected.
+    let (routes, paths, damaged) = match (&args.routes, &aspas) {
+        (Some(list), _) => (routes_from_list(list)?, None, false),
+        (None, None) => {
+            let (r, d) = routes_from_mrt(&args.mrt)?;
+            (r, None, d)
+        }
+        (None, Some(_)) => {
+            let (rp, d) = route_paths_from_mrt(&args.mrt)?;
+            (rp.routes.keys().copied().collect(), Some(rp), d)
+        }
+    };
+    let mut aspa_summary = AspaSummary {
+        aspas: aspas.as_ref().map_or(0, |a| a.len()),
+        ..AspaSummary::default()
+    };
+    // One verdict per distinct (path, family): most paths carry many prefixes.
+    let mut verdicts: HashMap<(u32, Afi), AspaState> = HashMap::new();
     let mut v4 = FamilySummary::default();
     let mut v6 = FamilySummary::default();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut rows = Vec::new();
+    let aspa_cols = paths.is_some();
     match args.format {
+        OutputFormat::Csv if aspa_cols => {
+            writeln!(out, "{}{}", RouteRow::CSV_HEADER, RouteRow::ASPA_CSV_HEADER)?
+        }
         OutputFormat::Csv => writeln!(out, "{}", RouteRow::CSV_HEADER)?,
+        OutputFormat::Table if aspa_cols => writeln!(
+            out,
+            "{:<44} {:>10}  {:<9} {:<7} {:<14} covering",
+            "prefix", "origin", "state", "reason", "aspa v/u/i"
+        )?,
         OutputFormat::Table => writeln!(
             out,
             "{:<44} {:>10}  {:<9} {:<7} covering",
@@ -293,18 +438,43 @@ pub fn rov(args: RovArgs) -> Result<Outcome> {
             Afi::Ipv4 => v4.add(&v),
             Afi::Ipv6 => v6.add(&v),
         }
-        let r = row(&v);
+        let mut r = row(&v);
+        if let (Some(rp), Some(aspas)) = (&paths, &aspas) {
+            let mut counts = AspaCounts::default();
+            let afi = prefix.afi();
+            for &id in rp.routes.get(&(prefix, origin)).into_iter().flatten() {
+                let state = *verdicts.entry((id, afi)).or_insert_with(|| {
+                    aspas
+                        .verify_collector_route(&rp.paths[id as usize], afi)
+                        .state
+                });
+                counts.add(state);
+            }
+            aspa_summary.add(counts);
+            r.aspa = Some(counts);
+        }
         match args.format {
             OutputFormat::Csv => r.write_csv(&mut out)?,
-            OutputFormat::Table => writeln!(
-                out,
-                "{:<44} {:>10}  {:<9} {:<7} {}",
-                r.prefix.to_string(),
-                origin_text(r.origin),
-                r.state,
-                r.reason.unwrap_or("-"),
-                r.covering.join(", ")
-            )?,
+            OutputFormat::Table => {
+                let aspa = r
+                    .aspa
+                    .map(|a| {
+                        format!(
+                            "{:<14} ",
+                            format!("{}/{}/{}", a.valid, a.unknown, a.invalid)
+                        )
+                    })
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{:<44} {:>10}  {:<9} {:<7} {aspa}{}",
+                    r.prefix.to_string(),
+                    origin_text(r.origin),
+                    r.state,
+                    r.reason.unwrap_or("-"),
+                    r.covering.join(", ")
+                )?
+            }
             OutputFormat::Jsonl => {
                 serde_json::to_writer(&mut out, &r)?;
                 writeln!(out)?;
@@ -313,11 +483,14 @@ pub fn rov(args: RovArgs) -> Result<Outcome> {
         }
     }
     if args.format == OutputFormat::Json {
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "vrps": set.len(),
             "summary": { "ipv4": v4, "ipv6": v6 },
             "routes": rows,
         });
+        if aspa_cols {
+            doc["summary"]["aspa"] = serde_json::to_value(&aspa_summary)?;
+        }
         serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
     }
@@ -325,6 +498,9 @@ pub fn rov(args: RovArgs) -> Result<Outcome> {
     eprintln!("routenorms: {} VRPs", set.len());
     eprintln!("routenorms: {}", v4.line("IPv4"));
     eprintln!("routenorms: {}", v6.line("IPv6"));
+    if aspa_cols {
+        eprintln!("routenorms: {}", aspa_summary.line());
+    }
     Ok(if damaged {
         Outcome::Damaged
     } else {

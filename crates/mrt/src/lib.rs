@@ -20,6 +20,7 @@ pub mod header;
 pub mod input;
 pub mod nlri;
 pub mod origins;
+pub mod paths;
 pub mod pipeline;
 pub mod record;
 pub mod stats;

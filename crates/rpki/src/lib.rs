@@ -14,7 +14,8 @@
 //! * [`diff`]: two payloads compared, with the route verdicts that change.
 //! * [`AspaSet`]: ASPA path verification (draft-ietf-sidrops-aspa-verification), upstream and
 //!   downstream procedures with explained verdicts.
-//! * [`rtr`]: RPKI-to-Router PDUs (RFC 6810, RFC 8210, version 2 with ASPA), encode and decode.
+//! * [`rtr`]: RPKI-to-Router (RFC 6810, RFC 8210, version 2 with ASPA): the PDU codec, a cache
+//!   server serving payload files to routers, and a client.
 
 mod aspa;
 mod diff;

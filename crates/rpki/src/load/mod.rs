@@ -7,7 +7,8 @@
 //!   JSON — one typed, lenient parser for all of them (`json.rs`);
 //! * BIRD 1 (`roa P max N as A;`) and BIRD 2 (`route P max N as A;`) ROA tables;
 //! * CSV: Routinator `csv`/`csvext`/`csvcompat`, rpki-client CSV, or a plain
-//!   `asn,prefix,max_length[,ta]` with or without header.
+//!   `asn,prefix,max_length[,ta]` with or without header; ASPAs as `customer,providers`
+//!   (header required).
 //!
 //! Defective entries never stop a load and are never dropped silently: each becomes a
 //! [`Rejected`] with its position (line number, or array index for JSON), a static reason
@@ -46,6 +47,9 @@ pub enum Format {
     Bird1,
     /// BIRD 2 `route PREFIX max N as ASN;` lines.
     Bird2,
+    /// ASPAs as CSV: a `customer,providers` header, then one customer per line with its
+    /// providers separated by spaces or `;` (lines for the same customer are merged).
+    AspaCsv,
 }
 
 impl Format {
@@ -60,6 +64,7 @@ impl Format {
             Format::PlainCsv => "plain-csv",
             Format::Bird1 => "bird1",
             Format::Bird2 => "bird2",
+            Format::AspaCsv => "aspa-csv",
         }
     }
 }

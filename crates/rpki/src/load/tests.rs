@@ -490,3 +490,28 @@ fn slurm_loader_refuses_non_slurm_json() {
     assert!(Slurm::load(&br#"{"roas": []}"#[..]).is_err());
     assert!(Slurm::load(&b"[1]"[..]).is_err());
 }
+
+#[test]
+fn aspa_csv_merges_lines_per_customer_and_reports_bad_ones() {
+    let text = "# ASPAs\ncustomer,providers\nAS64500,AS64501 AS64502\n64500,64503\n\
+                64510,AS0\nAS,64501\n64520,\n64521,64501;AS64502\n";
+    let pl = load_bytes(text.as_bytes()).unwrap();
+    assert_eq!(pl.format, Format::AspaCsv);
+    assert!(pl.vrps.is_empty());
+    assert_eq!(
+        pl.aspas,
+        vec![
+            Aspa::new(Asn(64500), vec![Asn(64501), Asn(64502), Asn(64503)]),
+            Aspa::new(Asn(64510), vec![Asn(0)]),
+            Aspa::new(Asn(64521), vec![Asn(64501), Asn(64502)]),
+        ]
+    );
+    let rejected: Vec<_> = pl.rejected.iter().map(|r| (r.position, r.reason)).collect();
+    assert_eq!(
+        rejected,
+        vec![
+            (Position::Line(6), RejectReason::BadAsn),
+            (Position::Line(7), RejectReason::BadProviders),
+        ]
+    );
+}

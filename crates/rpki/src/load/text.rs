@@ -4,7 +4,8 @@ use super::{
     check_max_len, clip, parse_asn, parse_max_len, parse_prefix, Format, LoadError, Metadata,
     Payload, Position, RejectReason, Rejected,
 };
-use crate::vrp::{TaInterner, Vrp};
+use crate::vrp::{Aspa, TaInterner, Vrp};
+use std::collections::BTreeMap;
 
 pub(super) fn load(text: &str) -> Result<Payload, LoadError> {
     let first = text
@@ -169,7 +170,78 @@ fn header_columns(fields: &[&str]) -> Option<(Columns, Format)> {
     ))
 }
 
+/// True when the first data line is an ASPA CSV header (`customer,providers`).
+fn is_aspa_header(line: &str) -> bool {
+    let names: Vec<String> = line
+        .split(',')
+        .map(|f| unquote(f).to_ascii_lowercase().replace(['_', ' ', '-'], ""))
+        .collect();
+    names.len() >= 2
+        && matches!(
+            names[0].as_str(),
+            "customer" | "customerasid" | "customerasn"
+        )
+        && matches!(
+            names[1].as_str(),
+            "providers" | "provider" | "providerasids"
+        )
+}
+
+/// `customer,providers` lines: providers separated by spaces or `;`, `AS0` alone meaning "no
+/// providers"; several lines for one customer are merged into one ASPA.
+fn load_aspa_csv(text: &str) -> Payload {
+    let mut out = Out::new(0);
+    let mut by_customer: BTreeMap<u32, Vec<routenorms_types::Asn>> = BTreeMap::new();
+    let mut header_seen = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if !header_seen {
+            header_seen = true;
+            continue;
+        }
+        let mut fields = line.splitn(2, ',');
+        let customer = unquote(fields.next().unwrap_or(""));
+        let providers = fields.next().map(unquote);
+        let parsed = (|| {
+            if customer.is_empty() {
+                return Err(RejectReason::MissingCustomer);
+            }
+            let customer = parse_asn(customer)?;
+            let providers = providers.ok_or(RejectReason::BadProviders)?;
+            let list = providers
+                .split(|c: char| c == ';' || c.is_ascii_whitespace())
+                .filter(|p| !p.is_empty())
+                .map(|p| parse_asn(p).map_err(|_| RejectReason::BadProviders))
+                .collect::<Result<Vec<_>, _>>()?;
+            if list.is_empty() {
+                return Err(RejectReason::BadProviders);
+            }
+            Ok((customer, list))
+        })();
+        match parsed {
+            Ok((c, list)) => by_customer.entry(c.0).or_default().extend(list),
+            Err(reason) => out.reject(i + 1, reason, raw.trim_end()),
+        }
+    }
+    let mut payload = out.finish(Format::AspaCsv);
+    payload.aspas = by_customer
+        .into_iter()
+        .map(|(c, providers)| Aspa::new(routenorms_types::Asn(c), providers))
+        .collect();
+    payload
+}
+
 fn load_csv(text: &str) -> Payload {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    if first.is_some_and(is_aspa_header) {
+        return load_aspa_csv(text);
+    }
     let mut out = Out::new(line_hint(text));
     let mut columns: Option<Columns> = None;
     let mut format = Format::PlainCsv;

@@ -7,6 +7,7 @@ mod mrt_cmd;
 mod output;
 mod rpki_cmd;
 mod rtr_cmd;
+mod sim_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -37,6 +38,9 @@ enum Command {
     /// RPKI-to-Router protocol (RFC 6810/8210): serve a payload set to routers, or fetch one.
     #[command(subcommand)]
     Rtr(rtr_cmd::RtrCommand),
+    /// A deterministic simulated Internet with planted incidents and ground truth.
+    #[command(subcommand)]
+    Sim(sim_cmd::SimCommand),
 }
 
 /// What a command reports back to `main` on success.
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => rpki_cmd::validate(args),
         Command::Vrps(cmd) => rpki_cmd::vrps(cmd),
         Command::Rtr(cmd) => rtr_cmd::run(cmd),
+        Command::Sim(cmd) => sim_cmd::run(cmd),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -23,6 +23,7 @@ pub mod origins;
 pub mod paths;
 pub mod pipeline;
 pub mod record;
+pub mod routes;
 pub mod stats;
 pub mod write;
 

@@ -1,0 +1,947 @@
+//! Incidents: routing events that break the MANRS norms, detected from update streams
+//! (BGP4MP) and successive RIB snapshots, each with its start, end, the peers that saw it,
+//! the culprit AS, its accomplice and the evidence.
+//!
+//! # What is detected
+//!
+//! | event kind     | metric        | culprit                       | accomplice                |
+//! |----------------|---------------|-------------------------------|---------------------------|
+//! | `moas`         | `hijack`      | the new origin                | AS before it in the path  |
+//! | `sub_moas`     | `hijack`      | the more-specific's origin    | AS before it in the path  |
+//! | `route_leak`   | `route_leak`  | the AS that exported against policy (valley-free or RFC 9234 OTC) | the AS it exported to |
+//! | `bogon_prefix` | `bogon_prefix`| the origin (aggregator for AS_SET) | AS before it         |
+//! | `bogon_asn`    | `bogon_asn`   | the AS that accepted the bogon ASN nearest the collector | the AS after it |
+//!
+//! (see [`crate::checks`] for how culprits are read on a path).
+//!
+//! **Possible hijack.** A route (P, O) is a MOAS event when the baseline has P with other
+//! origins only, and a sub-MOAS event when the baseline does not have P but has a covering
+//! prefix, and the most specific such prefix has other origins only. The evidence names
+//! the previous origins (and the covering prefix). Routes with origin NONE (AS_SET) or a
+//! bogon origin ASN (private, reserved, unallocated) are never hijack candidates: a bogon
+//! origin is a `bogon_asn` event blamed on the network that accepted it. A hijack is **down-ranked** (still reported, with the reasons)
+//! when the new origin is RPKI-valid for P, when the IRR registers (P, O), or when O is a
+//! customer or provider of a previous origin.
+//!
+//! **Baseline.** The "previous origins" are those of the baseline: every route seen (RIB
+//! entries and announcements) up to the end of the first RIB snapshot — the RIB files whose
+//! dump time is within [`SNAPSHOT_SPREAD_SECS`] of the earliest one, and the updates
+//! before the last of them. Without RIB files, the baseline is every announcement in the
+//! first [`DetectorConfig::baseline_secs`] of updates. Hijacks are only detected after the
+//! baseline; route leaks and bogons are detected from the first entry on (they need no
+//! history).
+//!
+//! **Start and end.** An event starts when the first peer shows a route with it and ends
+//! when no peer does any more: a withdrawal, an announcement replacing the route, a
+//! session going down, or a later RIB snapshot (authoritative for the peers it contains)
+//! not listing the route. Events still live at the end of the data end there and are marked
+//! `ongoing`. An event already in the baseline snapshot (or at the first data time) starts
+//! at the snapshot time and is marked `from_start`: its real start is unknown. A snapshot
+//! speaks for the (peer, address family) pairs it lists: an IPv6 RIB file does not end the
+//! IPv4 routes of the same peer.
+//!
+//! **Incidents and weight.** Events with the same metric and culprit whose intervals overlap
+//! (or touch) are merged into one [`Incident`]; its weight follows the MANRS Observatory:
+//! shorter than 30 minutes 0.5, shorter than 24 hours 1, plus 1 for each further full 24
+//! hours ([`weight`]).
+//!
+//! Everything is deterministic: the same inputs give the same events in the same order
+//! (events sorted by metric, culprit, start, kind, prefix; incidents by metric, culprit,
+//! start).
+
+use crate::checks::{analyse_path, Leak, Oracles, PathFindings};
+use crate::classify::InputFile;
+use routenorms_mrt::routes::{for_each_entry_batch, EntryKind, PeerKey, RouteEntry};
+use routenorms_rpki::RovState;
+use routenorms_topology::Relationship;
+use routenorms_types::{Afi, AsPath, Asn, Prefix, Timestamp};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeSet;
+use std::io;
+use std::net::IpAddr;
+use std::path::Path;
+
+#[cfg(test)]
+mod tests;
+
+/// RIB files dumped within this many seconds of the earliest one form the first snapshot.
+pub const SNAPSHOT_SPREAD_SECS: u32 = 900;
+
+/// The MANRS metric an event counts against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// M1: route leaks.
+    RouteLeak,
+    /// M2: possible hijacks.
+    Hijack,
+    /// M3: bogon prefixes.
+    BogonPrefix,
+    /// M4: bogon ASNs.
+    BogonAsn,
+}
+
+/// What was seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Moas,
+    SubMoas,
+    RouteLeak,
+    BogonPrefix,
+    BogonAsn,
+}
+
+impl EventKind {
+    pub const fn metric(self) -> Metric {
+        match self {
+            EventKind::Moas | EventKind::SubMoas => Metric::Hijack,
+            EventKind::RouteLeak => Metric::RouteLeak,
+            EventKind::BogonPrefix => Metric::BogonPrefix,
+            EventKind::BogonAsn => Metric::BogonAsn,
+        }
+    }
+}
+
+/// Why a possible hijack is less likely one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum DownRank {
+    /// A VRP makes the new origin RPKI-valid for the prefix.
+    RpkiValid,
+    /// The IRR registers the route for the new origin.
+    IrrRegistered { status: &'static str },
+    /// The new origin is a customer or provider of a previous origin.
+    Related {
+        previous_origin: u32,
+        /// What the new origin is to the previous one.
+        new_origin_is: Relationship,
+    },
+}
+
+/// A collector peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct PeerRef {
+    pub asn: u32,
+    pub addr: IpAddr,
+}
+
+impl From<PeerKey> for PeerRef {
+    fn from(p: PeerKey) -> PeerRef {
+        PeerRef {
+            asn: p.asn,
+            addr: p.addr.to_ip(),
+        }
+    }
+}
+
+/// What an event rests on.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Evidence {
+    /// The AS path of the first route that showed the event.
+    pub path: String,
+    pub only_to_customer: Option<u32>,
+    /// Hijacks: the baseline origins of the prefix (or of the covering prefix).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous_origins: Vec<u32>,
+    /// Sub-MOAS: the baseline prefix the route is more specific of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub covering_prefix: Option<Prefix>,
+    /// Route leaks: the offending hop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leak: Option<Leak>,
+    /// Bogon ASNs: the bogon ASN nearest the collector.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bogon_asn: Option<u32>,
+}
+
+/// One detected event: one prefix, one culprit, one kind, one interval.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Event {
+    pub kind: EventKind,
+    pub metric: Metric,
+    pub prefix: Prefix,
+    pub culprit: u32,
+    /// The culprit's direct upstreams on the paths that showed the event (sorted).
+    pub accomplices: Vec<u32>,
+    /// Seconds since the epoch.
+    pub start: u32,
+    pub end: u32,
+    /// Still visible at the end of the data (`end` is the end of the data).
+    pub ongoing: bool,
+    /// Already visible when observation began.
+    pub from_start: bool,
+    /// Every peer that showed it (sorted).
+    pub peers: Vec<PeerRef>,
+    pub evidence: Evidence,
+    /// Hijacks only: why this one is less likely a hijack (empty: not down-ranked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub downranked: Vec<DownRank>,
+}
+
+/// Events of one metric and culprit merged over overlapping time.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Incident {
+    pub metric: Metric,
+    pub culprit: u32,
+    pub start: u32,
+    pub end: u32,
+    pub ongoing: bool,
+    /// The MANRS Observatory weight of the merged interval ([`weight`]).
+    pub weight: f64,
+    /// Every event is a down-ranked hijack.
+    pub downranked: bool,
+    /// Union of the events' accomplices (sorted).
+    pub accomplices: Vec<u32>,
+    /// Distinct peers over the events.
+    pub peers: u32,
+    pub events: Vec<Event>,
+}
+
+/// Incidents and events counted by type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IncidentCounts {
+    /// Merged incidents per metric.
+    pub hijack: u64,
+    pub route_leak: u64,
+    pub bogon_prefix: u64,
+    pub bogon_asn: u64,
+    /// Hijack incidents whose events are all down-ranked.
+    pub hijack_downranked: u64,
+    /// Events per kind.
+    pub events_moas: u64,
+    pub events_sub_moas: u64,
+    pub events_route_leak: u64,
+    pub events_bogon_prefix: u64,
+    pub events_bogon_asn: u64,
+}
+
+/// Where the "previous origins" came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BaselineInfo {
+    /// `rib` (first snapshot), `updates` (first minutes of updates) or `none`.
+    pub source: &'static str,
+    /// Hijack detection ran from this time on.
+    pub until: Option<u32>,
+    pub prefixes: u64,
+    pub routes: u64,
+}
+
+/// The detector's result.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct IncidentReport {
+    pub data_start: Option<u32>,
+    pub data_end: Option<u32>,
+    pub baseline: BaselineInfo,
+    pub counts: IncidentCounts,
+    pub incidents: Vec<Incident>,
+}
+
+/// The MANRS Observatory weight of an incident lasting `secs`.
+pub fn weight(secs: u32) -> f64 {
+    if secs < 30 * 60 {
+        0.5
+    } else {
+        1.0 + (secs / 86_400) as f64
+    }
+}
+
+/// Detector settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DetectorConfig {
+    /// Without RIB files: the first this many seconds of updates form the baseline.
+    pub baseline_secs: u32,
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        DetectorConfig {
+            baseline_secs: 15 * 60,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct EventKey {
+    kind: EventKind,
+    prefix: Prefix,
+    culprit: u32,
+    /// Leak: the check; bogon ASN: the ASN; else 0.
+    detail: u32,
+}
+
+/// An event a route shows: its key, the culprit's accomplice on this path, and for
+/// hijacks the details.
+type RouteEvent = (EventKey, Option<u32>, Option<HijackInfo>);
+
+#[derive(Debug, Clone)]
+struct HijackInfo {
+    kind: EventKind,
+    previous: Vec<u32>,
+    covering: Option<Prefix>,
+    downranked: Vec<DownRank>,
+}
+
+#[derive(Debug)]
+struct Episode {
+    key: EventKey,
+    start: u32,
+    end: Option<u32>,
+    from_start: bool,
+    /// Routes (peer, prefix, path id) currently showing it.
+    active: u32,
+    peers: BTreeSet<PeerKey>,
+    accomplices: BTreeSet<u32>,
+    evidence: Evidence,
+    downranked: Vec<DownRank>,
+}
+
+#[derive(Debug)]
+struct LiveRoute {
+    episodes: Vec<u32>,
+    epoch: u32,
+}
+
+#[derive(Debug)]
+struct Snapshot {
+    time: u32,
+    peers: FxHashSet<(PeerKey, Afi)>,
+}
+
+/// Feeds on route entries in time order and keeps the live events. Use through
+/// [`detect_files`], or drive it directly: [`begin_snapshot`](Self::begin_snapshot) /
+/// [`apply`](Self::apply) / [`end_snapshot`](Self::end_snapshot) for RIB dumps,
+/// [`apply`](Self::apply) for updates, [`end_baseline`](Self::end_baseline) when the baseline
+/// is complete, [`finish`](Self::finish) at the end.
+#[derive(Debug)]
+pub struct IncidentDetector<'o> {
+    oracles: Oracles<'o>,
+    detecting: bool,
+    baseline_until: Option<u32>,
+    baseline_source: &'static str,
+    baseline: FxHashMap<Prefix, Vec<u32>>,
+    /// Bit `l` set when the baseline has a prefix of length `l` (per family).
+    baseline_lengths: [u128; 2],
+    baseline_top_v6: bool,
+    /// Path → (OTC, index into `findings`): looked up by reference.
+    path_ids: FxHashMap<AsPath, Vec<(Option<u32>, u32)>>,
+    findings: Vec<PathFindings>,
+    path_text: Vec<String>,
+    hijacks: FxHashMap<(Prefix, u32), Option<HijackInfo>>,
+    routes: FxHashMap<PeerKey, FxHashMap<(Prefix, Option<u32>), LiveRoute>>,
+    live: FxHashMap<EventKey, u32>,
+    episodes: Vec<Episode>,
+    snapshot: Option<Snapshot>,
+    snapshots: u32,
+    epoch: u32,
+    first_time: Option<u32>,
+    last_time: Option<u32>,
+}
+
+impl<'o> IncidentDetector<'o> {
+    /// A detector in its baseline phase. ASPA data in `oracles` is not used.
+    pub fn new(oracles: Oracles<'o>) -> IncidentDetector<'o> {
+        IncidentDetector {
+            oracles: Oracles {
+                aspa: None,
+                ..oracles
+            },
+            detecting: false,
+            baseline_until: None,
+            baseline_source: "none",
+            baseline: FxHashMap::default(),
+            baseline_lengths: [0; 2],
+            baseline_top_v6: false,
+            path_ids: FxHashMap::default(),
+            findings: Vec::new(),
+            path_text: Vec::new(),
+            hijacks: FxHashMap::default(),
+            routes: FxHashMap::default(),
+            live: FxHashMap::default(),
+            episodes: Vec::new(),
+            snapshot: None,
+            snapshots: 0,
+            epoch: 0,
+            first_time: None,
+            last_time: None,
+        }
+    }
+
+    /// Ends the baseline phase by itself at the first entry at or after `time` (for
+    /// updates-only input).
+    pub fn baseline_until(&mut self, time: u32) {
+        self.baseline_until = Some(time);
+        self.baseline_source = "updates";
+    }
+
+    /// Freezes the baseline: hijack detection starts.
+    pub fn end_baseline(&mut self) {
+        if !self.detecting {
+            self.detecting = true;
+            self.baseline_until = Some(self.last_time.unwrap_or(0));
+        }
+    }
+
+    /// Starts a RIB snapshot taken at `time`: it is authoritative for the peers it lists.
+    pub fn begin_snapshot(&mut self, time: u32) {
+        self.end_snapshot();
+        self.epoch += 1;
+        self.snapshots += 1;
+        if !self.detecting {
+            self.baseline_source = "rib";
+        }
+        self.note_time(time);
+        self.snapshot = Some(Snapshot {
+            time,
+            peers: FxHashSet::default(),
+        });
+    }
+
+    /// Ends the current snapshot: routes of its peers that it did not list are withdrawn
+    /// at the snapshot time.
+    pub fn end_snapshot(&mut self) {
+        let Some(snap) = self.snapshot.take() else {
+            return;
+        };
+        let mut peers: Vec<(PeerKey, Afi)> = snap.peers.into_iter().collect();
+        peers.sort_unstable();
+        for (peer, afi) in peers {
+            let Some(routes) = self.routes.get_mut(&peer) else {
+                continue;
+            };
+            let mut gone: Vec<(Prefix, Option<u32>)> = routes
+                .iter()
+                .filter(|(k, r)| k.0.afi() == afi && r.epoch != self.epoch)
+                .map(|(k, _)| *k)
+                .collect();
+            gone.sort_unstable();
+            for k in gone {
+                if let Some(r) = routes.remove(&k) {
+                    for e in r.episodes {
+                        release(&mut self.episodes, &mut self.live, e, snap.time);
+                    }
+                }
+            }
+        }
+    }
+
+    fn note_time(&mut self, t: u32) {
+        self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
+        self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
+    }
+
+    /// Applies one entry (entries must come in time order; RIB entries between
+    /// [`begin_snapshot`](Self::begin_snapshot) and [`end_snapshot`](Self::end_snapshot)).
+    pub fn apply(&mut self, e: &RouteEntry) {
+        self.apply_at(e, e.time.secs)
+    }
+
+    /// [`apply`](Self::apply) with the entry taken to happen at `t`.
+    fn apply_at(&mut self, e: &RouteEntry, t: u32) {
+        if !self.detecting && self.baseline_until.is_some_and(|u| t >= u) {
+            self.end_baseline();
+        }
+        self.note_time(t);
+        match e.kind {
+            EntryKind::PeerDown => {
+                if let Some(routes) = self.routes.remove(&e.peer) {
+                    let mut all: Vec<_> = routes.into_iter().collect();
+                    all.sort_unstable_by_key(|(k, _)| *k);
+                    for (_, r) in all {
+                        for ep in r.episodes {
+                            release(&mut self.episodes, &mut self.live, ep, t);
+                        }
+                    }
+                }
+            }
+            EntryKind::Withdraw => {
+                let Some(prefix) = e.prefix else { return };
+                if let Some(routes) = self.routes.get_mut(&e.peer) {
+                    if let Some(r) = routes.remove(&(prefix, e.path_id)) {
+                        for ep in r.episodes {
+                            release(&mut self.episodes, &mut self.live, ep, t);
+                        }
+                    }
+                }
+            }
+            EntryKind::Rib | EntryKind::Announce => {
+                let (Some(prefix), Some(path)) = (e.prefix, e.path.as_ref()) else {
+                    return;
+                };
+                if let Some(s) = self.snapshot.as_mut() {
+                    s.peers.insert((e.peer, prefix.afi()));
+                }
+                let origin = path.origin();
+                if !self.detecting {
+                    if let Some(o) = origin {
+                        self.add_baseline(prefix, o.0);
+                    }
+                }
+                let (path_id, new) = self.events_of(prefix, origin, path, e.only_to_customer);
+                let mut ids = Vec::with_capacity(new.len());
+                for (key, accomplice, info) in new {
+                    ids.push(self.hold(key, accomplice, info, path_id, e, t));
+                }
+                let routes = self.routes.entry(e.peer).or_default();
+                let old = if ids.is_empty() {
+                    routes.remove(&(prefix, e.path_id))
+                } else {
+                    routes.insert(
+                        (prefix, e.path_id),
+                        LiveRoute {
+                            episodes: ids,
+                            epoch: self.epoch,
+                        },
+                    )
+                };
+                if let Some(old) = old {
+                    for ep in old.episodes {
+                        release(&mut self.episodes, &mut self.live, ep, t);
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_baseline(&mut self, prefix: Prefix, origin: u32) {
+        let v = self.baseline.entry(prefix).or_default();
+        if let Err(i) = v.binary_search(&origin) {
+            v.insert(i, origin);
+        }
+        let fam = usize::from(prefix.afi() == Afi::Ipv6);
+        if prefix.len() == 128 {
+            self.baseline_top_v6 = true;
+        } else {
+            self.baseline_lengths[fam] |= 1u128 << prefix.len();
+        }
+    }
+
+    fn baseline_has_len(&self, fam: usize, len: u8) -> bool {
+        if len == 128 {
+            self.baseline_top_v6
+        } else {
+            self.baseline_lengths[fam] & (1u128 << len) != 0
+        }
+    }
+
+    /// Adds the route to the live episode of `key`, opening one if needed.
+    fn hold(
+        &mut self,
+        key: EventKey,
+        accomplice: Option<u32>,
+        info: Option<HijackInfo>,
+        path_id: u32,
+        e: &RouteEntry,
+        t: u32,
+    ) -> u32 {
+        let id = match self.live.get(&key) {
+            Some(&id) => id,
+            None => {
+                let f = &self.findings[path_id as usize];
+                let (previous, covering, downranked) = match info {
+                    Some(h) => (h.previous, h.covering, h.downranked),
+                    None => (Vec::new(), None, Vec::new()),
+                };
+                let evidence = Evidence {
+                    path: self.path_text[path_id as usize].clone(),
+                    only_to_customer: e.only_to_customer,
+                    previous_origins: previous,
+                    covering_prefix: covering,
+                    leak: (key.kind == EventKind::RouteLeak)
+                        .then_some(f.leak)
+                        .flatten(),
+                    bogon_asn: (key.kind == EventKind::BogonAsn).then_some(key.detail),
+                };
+                let id = self.episodes.len() as u32;
+                self.episodes.push(Episode {
+                    key,
+                    start: t,
+                    end: None,
+                    from_start: (self.snapshot.is_some() && !self.detecting)
+                        || Some(t) == self.first_time,
+                    active: 0,
+                    peers: BTreeSet::new(),
+                    accomplices: BTreeSet::new(),
+                    evidence,
+                    downranked,
+                });
+                self.live.insert(key, id);
+                id
+            }
+        };
+        let ep = &mut self.episodes[id as usize];
+        ep.active += 1;
+        ep.peers.insert(e.peer);
+        ep.accomplices.extend(accomplice);
+        id
+    }
+
+    /// The events a route shows: (key, accomplice, hijack details).
+    fn events_of(
+        &mut self,
+        prefix: Prefix,
+        origin: Option<Asn>,
+        path: &AsPath,
+        otc: Option<u32>,
+    ) -> (u32, Vec<RouteEvent>) {
+        let known = self
+            .path_ids
+            .get(path)
+            .and_then(|v| v.iter().find(|x| x.0 == otc));
+        let path_id = match known {
+            Some(&(_, i)) => i,
+            None => {
+                let i = self.findings.len() as u32;
+                self.findings
+                    .push(analyse_path(&self.oracles, path, otc, prefix.afi()));
+                self.path_text.push(path.to_string());
+                self.path_ids
+                    .entry(path.clone())
+                    .or_default()
+                    .push((otc, i));
+                i
+            }
+        };
+        let f = &self.findings[path_id as usize];
+        let mut out = Vec::new();
+        let key = |kind, culprit, detail| EventKey {
+            kind,
+            prefix,
+            culprit,
+            detail,
+        };
+        if let Some(l) = f.leak {
+            out.push((
+                key(EventKind::RouteLeak, l.leaker, l.check as u32),
+                Some(l.accomplice),
+                None,
+            ));
+        }
+        if let Some((culprit, accomplice)) = f.bogon_asn_culprit {
+            out.push((
+                key(EventKind::BogonAsn, culprit, f.bogon_asns[0]),
+                accomplice,
+                None,
+            ));
+        }
+        let origin_side = f.origin_side;
+        if let Some((culprit, accomplice)) = origin_side {
+            if self.oracles.bogons.is_bogon_prefix(&prefix) {
+                out.push((key(EventKind::BogonPrefix, culprit, 0), accomplice, None));
+            }
+        }
+        // A bogon origin ASN is no accountable network: the route is a bogon-ASN event
+        // (blamed on the AS that accepted it), not a hijack by a private ASN.
+        let accountable = origin.is_some_and(|o| !self.oracles.bogons.is_bogon_asn(o.0));
+        if let (true, true, Some(o), Some((_, accomplice))) =
+            (self.detecting, accountable, origin, origin_side)
+        {
+            if let Some(h) = self.hijack(prefix, o.0) {
+                out.push((key(h.kind, o.0, 0), accomplice, Some(h)));
+            }
+        }
+        (path_id, out)
+    }
+
+    /// Whether (prefix, origin) is a possible hijack against the baseline (cached).
+    fn hijack(&mut self, prefix: Prefix, origin: u32) -> Option<HijackInfo> {
+        if let Some(h) = self.hijacks.get(&(prefix, origin)) {
+            return h.clone();
+        }
+        let h = self.hijack_uncached(prefix, origin);
+        self.hijacks.insert((prefix, origin), h.clone());
+        h
+    }
+
+    fn hijack_uncached(&self, prefix: Prefix, origin: u32) -> Option<HijackInfo> {
+        let (kind, previous, covering) = match self.baseline.get(&prefix) {
+            Some(origins) => (EventKind::Moas, origins, None),
+            None => {
+                let fam = usize::from(prefix.afi() == Afi::Ipv6);
+                let q = (0..prefix.len()).rev().find_map(|l| {
+                    if !self.baseline_has_len(fam, l) {
+                        return None;
+                    }
+                    let q = Prefix::new_truncating(prefix.addr(), l).ok()?;
+                    self.baseline.get(&q).map(|o| (q, o))
+                })?;
+                (EventKind::SubMoas, q.1, Some(q.0))
+            }
+        };
+        if previous.contains(&origin) {
+            return None;
+        }
+        let mut downranked = Vec::new();
+        if let Some(v) = self.oracles.vrps {
+            if v.validate_state(prefix, Some(Asn(origin))).0 == RovState::Valid {
+                downranked.push(DownRank::RpkiValid);
+            }
+        }
+        if let Some(irr) = self.oracles.irr {
+            if let Some(s) = irr.status(prefix, Some(Asn(origin))) {
+                if s.registered {
+                    downranked.push(DownRank::IrrRegistered { status: s.status });
+                }
+            }
+        }
+        if let Some(rels) = self.oracles.relationships {
+            for &p in previous {
+                if let Some(r @ (Relationship::Customer | Relationship::Provider)) =
+                    rels.rel(p, origin)
+                {
+                    downranked.push(DownRank::Related {
+                        previous_origin: p,
+                        new_origin_is: r,
+                    });
+                }
+            }
+        }
+        Some(HijackInfo {
+            kind,
+            previous: previous.clone(),
+            covering,
+            downranked,
+        })
+    }
+
+    /// Closes every live event at the end of the data and returns the report.
+    pub fn finish(mut self) -> IncidentReport {
+        self.end_snapshot();
+        let data_end = self.last_time;
+        let end = data_end.unwrap_or(0);
+        let mut events: Vec<Event> = Vec::with_capacity(self.episodes.len());
+        for ep in self.episodes {
+            let ongoing = ep.end.is_none();
+            events.push(Event {
+                kind: ep.key.kind,
+                metric: ep.key.kind.metric(),
+                prefix: ep.key.prefix,
+                culprit: ep.key.culprit,
+                accomplices: ep.accomplices.into_iter().collect(),
+                start: ep.start,
+                end: ep.end.unwrap_or(end).max(ep.start),
+                ongoing,
+                from_start: ep.from_start,
+                peers: ep.peers.into_iter().map(PeerRef::from).collect(),
+                evidence: ep.evidence,
+                downranked: ep.downranked,
+            });
+        }
+        let mut counts = IncidentCounts::default();
+        for e in &events {
+            *match e.kind {
+                EventKind::Moas => &mut counts.events_moas,
+                EventKind::SubMoas => &mut counts.events_sub_moas,
+                EventKind::RouteLeak => &mut counts.events_route_leak,
+                EventKind::BogonPrefix => &mut counts.events_bogon_prefix,
+                EventKind::BogonAsn => &mut counts.events_bogon_asn,
+            } += 1;
+        }
+        let incidents = merge(events);
+        for i in &incidents {
+            *match i.metric {
+                Metric::Hijack => &mut counts.hijack,
+                Metric::RouteLeak => &mut counts.route_leak,
+                Metric::BogonPrefix => &mut counts.bogon_prefix,
+                Metric::BogonAsn => &mut counts.bogon_asn,
+            } += 1;
+            counts.hijack_downranked += (i.metric == Metric::Hijack && i.downranked) as u64;
+        }
+        IncidentReport {
+            data_start: self.first_time,
+            data_end,
+            baseline: BaselineInfo {
+                source: self.baseline_source,
+                until: self.detecting.then_some(self.baseline_until).flatten(),
+                prefixes: self.baseline.len() as u64,
+                routes: self.baseline.values().map(|v| v.len() as u64).sum(),
+            },
+            counts,
+            incidents,
+        }
+    }
+}
+
+/// Takes one route off an episode; the episode ends at `t` when no route shows it any more.
+fn release(episodes: &mut [Episode], live: &mut FxHashMap<EventKey, u32>, id: u32, t: u32) {
+    let ep = &mut episodes[id as usize];
+    ep.active -= 1;
+    if ep.active == 0 {
+        ep.end = Some(t);
+        live.remove(&ep.key);
+    }
+}
+
+/// Sorts events and merges those of one metric and culprit that overlap in time.
+pub fn merge(mut events: Vec<Event>) -> Vec<Incident> {
+    events.sort_by(|a, b| {
+        (
+            a.metric,
+            a.culprit,
+            a.start,
+            a.kind,
+            a.prefix,
+            a.end,
+            a.evidence.bogon_asn,
+        )
+            .cmp(&(
+                b.metric,
+                b.culprit,
+                b.start,
+                b.kind,
+                b.prefix,
+                b.end,
+                b.evidence.bogon_asn,
+            ))
+            .then_with(|| {
+                a.evidence
+                    .leak
+                    .map(|l| l.check)
+                    .cmp(&b.evidence.leak.map(|l| l.check))
+            })
+    });
+    let mut out: Vec<Incident> = Vec::new();
+    for e in events {
+        if let Some(last) = out.last_mut() {
+            if last.metric == e.metric && last.culprit == e.culprit && e.start <= last.end {
+                last.end = last.end.max(e.end);
+                last.ongoing |= e.ongoing;
+                last.downranked &= !e.downranked.is_empty();
+                last.events.push(e);
+                continue;
+            }
+        }
+        out.push(Incident {
+            metric: e.metric,
+            culprit: e.culprit,
+            start: e.start,
+            end: e.end,
+            ongoing: e.ongoing,
+            weight: 0.0,
+            downranked: e.metric == Metric::Hijack && !e.downranked.is_empty(),
+            accomplices: Vec::new(),
+            peers: 0,
+            events: vec![e],
+        });
+    }
+    for i in &mut out {
+        i.weight = weight(i.end - i.start);
+        let acc: BTreeSet<u32> = i
+            .events
+            .iter()
+            .flat_map(|e| e.accomplices.iter().copied())
+            .collect();
+        i.accomplices = acc.into_iter().collect();
+        let peers: BTreeSet<PeerRef> = i
+            .events
+            .iter()
+            .flat_map(|e| e.peers.iter().copied())
+            .collect();
+        i.peers = peers.len() as u32;
+    }
+    out
+}
+
+/// The time of a dump's first record (to order RIB files), `None` for an empty file.
+fn first_record_time(path: &Path) -> io::Result<Option<u32>> {
+    let input = routenorms_mrt::input::open(path, routenorms_mrt::input::InputOptions::default())?;
+    let mut fr = routenorms_mrt::FrameReader::new(input.reader);
+    while let Some(f) = fr.next() {
+        if let routenorms_mrt::Frame::Record(r) = f {
+            return Ok(Some(r.header.timestamp));
+        }
+        if matches!(f, routenorms_mrt::Frame::InputError(_)) {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// Reads RIB dumps and update files (any compression) and detects incidents. RIB files are
+/// applied as snapshots in the order of their dump time, update entries in time order
+/// (stable: file order among equal times), a snapshot before the updates of its second.
+/// Returns the report and what each input held (RIB files first, in the order applied).
+pub fn detect_files(
+    ribs: &[&Path],
+    updates: &[&Path],
+    oracles: Oracles<'_>,
+    config: DetectorConfig,
+    threads: usize,
+) -> io::Result<(IncidentReport, Vec<InputFile>)> {
+    let mut rib_order = Vec::new();
+    for &p in ribs {
+        rib_order.push((first_record_time(p)?.unwrap_or(0), p));
+    }
+    rib_order.sort();
+    let mut inputs = Vec::new();
+    let mut update_entries: Vec<RouteEntry> = Vec::new();
+    let mut update_inputs = Vec::new();
+    for &p in updates {
+        let (mut first, mut last) = (None::<Timestamp>, None::<Timestamp>);
+        let end = for_each_entry_batch(p, threads, |batch| {
+            for e in &batch {
+                first = Some(first.map_or(e.time, |f| f.min(e.time)));
+                last = Some(last.map_or(e.time, |l| l.max(e.time)));
+            }
+            update_entries.extend(batch)
+        })?;
+        update_inputs.push(InputFile {
+            path: p.to_path_buf(),
+            first_time: first.map(|t| t.secs),
+            last_time: last.map(|t| t.secs),
+            entries: end.entries,
+            damaged: end.damaged,
+            input_error: end.input_error.map(|e| e.to_string()),
+        });
+    }
+    update_entries.sort_by_key(|e| e.time);
+    let mut d = IncidentDetector::new(oracles);
+    let baseline_ribs = match rib_order.first() {
+        Some(&(t0, _)) => rib_order
+            .iter()
+            .filter(|(t, _)| *t <= t0.saturating_add(SNAPSHOT_SPREAD_SECS))
+            .count(),
+        None => {
+            if let Some(e) = update_entries.first() {
+                d.baseline_until(e.time.secs.saturating_add(config.baseline_secs));
+            }
+            0
+        }
+    };
+    let mut next_update = 0;
+    for (i, &(t, p)) in rib_order.iter().enumerate() {
+        while next_update < update_entries.len() && update_entries[next_update].time.secs < t {
+            d.apply(&update_entries[next_update]);
+            next_update += 1;
+        }
+        let (mut first, mut last) = (None::<u32>, None::<u32>);
+        d.begin_snapshot(t);
+        let end = for_each_entry_batch(p, threads, |batch| {
+            for e in &batch {
+                first = Some(first.map_or(e.time.secs, |f| f.min(e.time.secs)));
+                last = Some(last.map_or(e.time.secs, |l| l.max(e.time.secs)));
+                // Snapshot entries all count at the snapshot time.
+                if e.kind == EntryKind::Rib {
+                    d.apply_at(e, t);
+                }
+            }
+        })?;
+        d.end_snapshot();
+        if i + 1 == baseline_ribs {
+            d.end_baseline();
+        }
+        inputs.push(InputFile {
+            path: p.to_path_buf(),
+            first_time: first,
+            last_time: last,
+            entries: end.entries,
+            damaged: end.damaged,
+            input_error: end.input_error.map(|e| e.to_string()),
+        });
+    }
+    for e in &update_entries[next_update..] {
+        d.apply(e);
+    }
+    inputs.extend(update_inputs);
+    Ok((d.finish(), inputs))
+}

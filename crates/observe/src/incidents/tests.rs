@@ -1,0 +1,513 @@
+//! Hand-made cases pinning each incident rule. ASNs below 64496 and prefixes in 11/8, 12/8
+//! are ordinary public resources for the built-in bogon oracle; 10/8 and 64512+ are bogons.
+
+use super::*;
+use crate::bogons::Bogons;
+use crate::checks::LeakCheck;
+use crate::irr::IrrTable;
+use routenorms_mrt::record::Addr;
+use routenorms_rpki::{Vrp, VrpSet};
+use routenorms_topology::AsRelationships;
+
+fn peer(asn: u32) -> PeerKey {
+    PeerKey {
+        asn,
+        addr: Addr::V4([192, 0, 2, asn as u8]),
+    }
+}
+
+fn p(s: &str) -> Prefix {
+    s.parse().unwrap()
+}
+
+fn entry(kind: EntryKind, t: u32, peer_asn: u32, prefix: &str, path: &[u32]) -> RouteEntry {
+    RouteEntry {
+        kind,
+        time: Timestamp::from_secs(t),
+        peer: peer(peer_asn),
+        prefix: Some(p(prefix)),
+        path_id: None,
+        path: (!matches!(kind, EntryKind::Withdraw))
+            .then(|| AsPath::from_sequence(path.iter().copied())),
+        only_to_customer: None,
+    }
+}
+
+fn ann(t: u32, peer_asn: u32, prefix: &str, path: &[u32]) -> RouteEntry {
+    entry(EntryKind::Announce, t, peer_asn, prefix, path)
+}
+
+fn rib(t: u32, peer_asn: u32, prefix: &str, path: &[u32]) -> RouteEntry {
+    entry(EntryKind::Rib, t, peer_asn, prefix, path)
+}
+
+fn wd(t: u32, peer_asn: u32, prefix: &str) -> RouteEntry {
+    entry(EntryKind::Withdraw, t, peer_asn, prefix, &[])
+}
+
+/// Runs a first snapshot (the baseline) at t=1000, then the updates.
+fn run(o: Oracles<'_>, baseline: &[RouteEntry], updates: &[RouteEntry]) -> IncidentReport {
+    let mut d = IncidentDetector::new(o);
+    d.begin_snapshot(1000);
+    for e in baseline {
+        d.apply(e);
+    }
+    d.end_snapshot();
+    d.end_baseline();
+    for e in updates {
+        d.apply(e);
+    }
+    d.finish()
+}
+
+fn events(r: &IncidentReport) -> Vec<&Event> {
+    r.incidents.iter().flat_map(|i| &i.events).collect()
+}
+
+/// 1 and 2 are peers; 10 customer of 1; 20 customer of 2; 100 customer of 10 and 20;
+/// 666 customer of 100; 200 customer of 20.
+fn rels() -> AsRelationships {
+    AsRelationships::read(
+        "1|2|0\n1|10|-1\n2|20|-1\n10|100|-1\n20|100|-1\n100|666|-1\n20|200|-1\n".as_bytes(),
+    )
+    .unwrap()
+    .relationships
+}
+
+#[test]
+fn an_exact_prefix_with_a_new_origin_is_a_moas_from_announcement_to_withdrawal() {
+    let b = Bogons::special_only();
+    let r = run(
+        Oracles::new(&b),
+        &[rib(1000, 1, "11.0.0.0/16", &[1, 100])],
+        &[
+            ann(2000, 2, "11.0.0.0/16", &[2, 20, 777]),
+            wd(2600, 2, "11.0.0.0/16"),
+        ],
+    );
+    assert_eq!(r.baseline.source, "rib");
+    assert_eq!(r.baseline.until, Some(1000));
+    let ev = events(&r);
+    assert_eq!(ev.len(), 1);
+    let e = ev[0];
+    assert_eq!((e.kind, e.metric), (EventKind::Moas, Metric::Hijack));
+    assert_eq!((e.prefix, e.culprit), (p("11.0.0.0/16"), 777));
+    assert_eq!(e.accomplices, [20]);
+    assert_eq!(
+        (e.start, e.end, e.ongoing, e.from_start),
+        (2000, 2600, false, false)
+    );
+    assert_eq!(e.evidence.previous_origins, [100]);
+    assert_eq!(e.evidence.path, "2 20 777");
+    assert_eq!(e.peers.len(), 1);
+    assert!(e.downranked.is_empty());
+    assert_eq!(r.incidents[0].weight, 0.5);
+    assert_eq!((r.counts.hijack, r.counts.events_moas), (1, 1));
+}
+
+#[test]
+fn a_more_specific_with_another_origin_is_a_sub_moas_and_with_the_same_origin_nothing() {
+    let b = Bogons::special_only();
+    let r = run(
+        Oracles::new(&b),
+        &[
+            rib(1000, 1, "11.0.0.0/8", &[1, 50]),
+            rib(1000, 1, "11.0.0.0/16", &[1, 100]),
+        ],
+        &[
+            ann(2000, 1, "11.0.1.0/24", &[1, 10, 777]),
+            ann(2000, 1, "11.0.2.0/24", &[1, 100]),
+            // Covered by the /8 only (the /16 does not cover 11.1/16).
+            ann(2100, 1, "11.1.0.0/16", &[1, 50]),
+            ann(2100, 1, "11.2.0.0/16", &[1, 100]),
+            // Nothing in the baseline covers 12/8: a new prefix, not a hijack.
+            ann(2200, 1, "12.0.0.0/8", &[1, 999]),
+        ],
+    );
+    let ev = events(&r);
+    let seen: Vec<_> = ev
+        .iter()
+        .map(|e| (e.kind, e.prefix, e.culprit, e.evidence.covering_prefix))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                EventKind::SubMoas,
+                p("11.2.0.0/16"),
+                100,
+                Some(p("11.0.0.0/8"))
+            ),
+            (
+                EventKind::SubMoas,
+                p("11.0.1.0/24"),
+                777,
+                Some(p("11.0.0.0/16"))
+            ),
+        ]
+    );
+    assert_eq!(ev[1].evidence.previous_origins, [100]);
+    assert!(ev.iter().all(|e| e.ongoing && e.end == 2200));
+}
+
+/// A more-specific originated by a private ASN behind its provider (a customer using a
+/// private ASN that the provider did not strip) is a bogon-ASN event blamed on the provider,
+/// not a sub-MOAS "hijack" by the private ASN.
+#[test]
+fn a_bogon_origin_asn_is_a_bogon_asn_event_and_never_a_hijack() {
+    let b = Bogons::special_only();
+    let r = run(
+        Oracles::new(&b),
+        &[rib(1000, 1, "11.0.0.0/16", &[1, 100])],
+        &[
+            ann(2000, 1, "11.0.1.0/24", &[1, 100, 64512]),
+            ann(2000, 1, "11.0.0.0/16", &[1, 100, 64513]),
+        ],
+    );
+    let seen: Vec<_> = events(&r)
+        .iter()
+        .map(|e| (e.kind, e.prefix, e.culprit))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (EventKind::BogonAsn, p("11.0.0.0/16"), 100),
+            (EventKind::BogonAsn, p("11.0.1.0/24"), 100),
+        ]
+    );
+    assert_eq!(r.counts.hijack, 0);
+}
+
+#[test]
+fn a_hijack_is_downranked_when_rpki_valid_irr_registered_or_related() {
+    let b = Bogons::special_only();
+    let vrps = VrpSet::new(vec![Vrp::new(p("11.0.0.0/16"), 24, Asn(666)).unwrap()]);
+    let irr = IrrTable::new(vec![(p("11.0.0.0/16"), Asn(666))]);
+    let rels = rels();
+    let base = [rib(1000, 1, "11.0.0.0/16", &[1, 100])];
+    let upd = [ann(2000, 1, "11.0.0.0/16", &[1, 10, 100, 666])];
+    let plain = run(Oracles::new(&b), &base, &upd);
+    assert!(events(&plain)[0].downranked.is_empty());
+    assert!(!plain.incidents[0].downranked);
+    let all = run(
+        Oracles {
+            vrps: Some(&vrps),
+            irr: Some(&irr),
+            relationships: Some(&rels),
+            ..Oracles::new(&b)
+        },
+        &base,
+        &upd,
+    );
+    let e = events(&all)[0];
+    assert_eq!(
+        e.downranked,
+        [
+            DownRank::RpkiValid,
+            DownRank::IrrRegistered { status: "match" },
+            DownRank::Related {
+                previous_origin: 100,
+                new_origin_is: Relationship::Customer
+            }
+        ]
+    );
+    assert!(all.incidents[0].downranked);
+    assert_eq!(all.counts.hijack_downranked, 1);
+    let json = serde_json::to_value(&all).unwrap();
+    assert_eq!(
+        json["incidents"][0]["events"][0]["downranked"][2]["reason"],
+        "related"
+    );
+}
+
+#[test]
+fn a_valley_and_an_otc_violation_are_leaks_by_the_exporting_as() {
+    let b = Bogons::special_only();
+    let rels = rels();
+    let o = Oracles {
+        relationships: Some(&rels),
+        ..Oracles::new(&b)
+    };
+    // 20 sent 200's route down to its customer 100 with OTC = 20; 100 sent it up to 10.
+    let mut otc = ann(3000, 10, "11.9.0.0/16", &[10, 100, 20, 200]);
+    otc.only_to_customer = Some(20);
+    let r = run(
+        o,
+        &[rib(1000, 1, "11.0.0.0/16", &[1, 2, 20, 200])],
+        &[
+            // 100 learned from its provider 20 and exported to its provider 10.
+            ann(2000, 1, "11.0.0.0/16", &[1, 10, 100, 20, 200]),
+            ann(2500, 1, "11.0.0.0/16", &[1, 2, 20, 200]),
+            otc,
+        ],
+    );
+    let ev = events(&r);
+    assert_eq!(ev.len(), 2, "{ev:#?}");
+    assert!(ev
+        .iter()
+        .all(|e| e.kind == EventKind::RouteLeak && e.culprit == 100));
+    assert_eq!(ev[0].accomplices, [10]);
+    assert_eq!((ev[0].start, ev[0].end, ev[0].ongoing), (2000, 2500, false));
+    let leak = ev[0].evidence.leak.unwrap();
+    assert_eq!((leak.check, leak.learned_from), (LeakCheck::ValleyFree, 20));
+    assert_eq!(
+        ev[1].evidence.leak.unwrap().check,
+        LeakCheck::OnlyToCustomer
+    );
+    assert_eq!(ev[1].evidence.only_to_customer, Some(20));
+    // Two intervals of one culprit and metric that do not overlap: two incidents.
+    assert_eq!(r.counts.route_leak, 2);
+    // The leaked routes keep their origin: no hijack.
+    assert_eq!(r.counts.hijack, 0);
+}
+
+#[test]
+fn bogon_prefixes_and_bogon_asns_name_their_culprits_even_in_the_first_snapshot() {
+    let b = Bogons::special_only();
+    let r = run(
+        Oracles::new(&b),
+        &[rib(1000, 1, "10.0.0.0/8", &[1, 30])],
+        &[ann(2000, 2, "11.5.0.0/16", &[2, 40, 64512])],
+    );
+    let ev = events(&r);
+    let got: Vec<_> = ev
+        .iter()
+        .map(|e| (e.kind, e.culprit, e.accomplices.clone(), e.from_start))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (EventKind::BogonPrefix, 30, vec![1], true),
+            (EventKind::BogonAsn, 40, vec![2], false),
+        ]
+    );
+    assert_eq!(ev[1].evidence.bogon_asn, Some(64512));
+    // The private origin of 11.5/16 is also a new origin... of a prefix nobody had.
+    assert_eq!(r.counts.hijack, 0);
+    assert_eq!((r.counts.bogon_prefix, r.counts.bogon_asn), (1, 1));
+}
+
+#[test]
+fn an_event_lasts_until_the_last_peer_stops_showing_it() {
+    let b = Bogons::special_only();
+    let r = run(
+        Oracles::new(&b),
+        &[rib(1000, 1, "11.0.0.0/16", &[1, 100])],
+        &[
+            ann(2000, 1, "11.0.0.0/16", &[1, 777]),
+            ann(2100, 2, "11.0.0.0/16", &[2, 3, 777]),
+            wd(2200, 1, "11.0.0.0/16"),
+            // A session going down withdraws all of the peer's routes.
+            RouteEntry {
+                kind: EntryKind::PeerDown,
+                prefix: None,
+                path: None,
+                ..ann(9000, 2, "11.0.0.0/16", &[])
+            },
+        ],
+    );
+    let ev = events(&r);
+    assert_eq!(ev.len(), 1);
+    assert_eq!((ev[0].start, ev[0].end), (2000, 9000));
+    assert_eq!(ev[0].accomplices, [1, 3]);
+    assert_eq!(
+        ev[0].peers.iter().map(|p| p.asn).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(r.incidents[0].weight, 1.0);
+}
+
+#[test]
+fn a_later_snapshot_ends_events_of_its_peers_it_no_longer_lists() {
+    let b = Bogons::special_only();
+    let mut d = IncidentDetector::new(Oracles::new(&b));
+    d.begin_snapshot(1000);
+    d.apply(&rib(1000, 1, "11.0.0.0/16", &[1, 100]));
+    d.end_snapshot();
+    d.end_baseline();
+    d.apply(&ann(2000, 1, "11.0.0.0/16", &[1, 777]));
+    d.apply(&ann(2000, 2, "11.0.0.0/16", &[2, 777]));
+    // Snapshot of peer 1 only, which now has the right origin: peer 2 keeps its route.
+    d.begin_snapshot(5000);
+    d.apply(&rib(5000, 1, "11.0.0.0/16", &[1, 100]));
+    d.end_snapshot();
+    // Snapshot of peer 2 with another prefix only: its hijacked route is gone.
+    d.begin_snapshot(8000);
+    d.apply(&rib(8000, 2, "11.7.0.0/16", &[2, 5]));
+    let r = d.finish();
+    let ev = events(&r);
+    assert_eq!(ev.len(), 1);
+    assert_eq!((ev[0].start, ev[0].end, ev[0].ongoing), (2000, 8000, false));
+}
+
+#[test]
+fn without_a_rib_the_first_minutes_of_updates_are_the_baseline() {
+    let b = Bogons::special_only();
+    let mut d = IncidentDetector::new(Oracles::new(&b));
+    d.baseline_until(1000 + 900);
+    for e in [
+        ann(1000, 1, "11.0.0.0/16", &[1, 100]),
+        // Inside the baseline window: a second origin is accepted as legitimate.
+        ann(1500, 2, "11.0.0.0/16", &[2, 200]),
+        ann(2000, 3, "11.0.0.0/16", &[3, 200]),
+        ann(2000, 3, "11.0.0.0/16", &[3, 300]),
+    ] {
+        d.apply(&e);
+    }
+    let r = d.finish();
+    assert_eq!(r.baseline.source, "updates");
+    assert_eq!(r.baseline.until, Some(1500));
+    assert_eq!((r.baseline.prefixes, r.baseline.routes), (1, 2));
+    let ev = events(&r);
+    assert_eq!(ev.len(), 1);
+    assert_eq!((ev[0].culprit, ev[0].start), (300, 2000));
+    assert_eq!(ev[0].evidence.previous_origins, [100, 200]);
+}
+
+#[test]
+fn the_weight_follows_the_observatory_steps() {
+    assert_eq!(weight(0), 0.5);
+    assert_eq!(weight(29 * 60 + 59), 0.5);
+    assert_eq!(weight(30 * 60), 1.0);
+    assert_eq!(weight(86_399), 1.0);
+    assert_eq!(weight(86_400), 2.0);
+    assert_eq!(weight(2 * 86_400 + 5), 3.0);
+}
+
+#[test]
+fn overlapping_events_of_one_culprit_and_metric_merge_and_others_do_not() {
+    let b = Bogons::special_only();
+    let r = run(
+        Oracles::new(&b),
+        &[
+            rib(1000, 1, "11.0.0.0/16", &[1, 100]),
+            rib(1000, 1, "11.1.0.0/16", &[1, 100]),
+            rib(1000, 1, "11.2.0.0/16", &[1, 100]),
+        ],
+        &[
+            ann(2000, 1, "11.0.0.0/16", &[1, 777]),
+            ann(3000, 1, "11.1.0.0/16", &[1, 777]),
+            wd(3500, 1, "11.0.0.0/16"),
+            wd(2000 + 86_400 + 100, 1, "11.1.0.0/16"),
+            // After both: a separate incident.
+            ann(200_000, 1, "11.2.0.0/16", &[1, 777]),
+            wd(200_010, 1, "11.2.0.0/16"),
+            // Another culprit at the same time: its own incident.
+            ann(3000, 1, "11.2.0.0/16", &[1, 888]),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| ((e.time, i), e))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_values()
+        .collect::<Vec<_>>(),
+    );
+    let inc: Vec<_> = r
+        .incidents
+        .iter()
+        .map(|i| (i.culprit, i.start, i.end, i.weight, i.events.len()))
+        .collect();
+    assert_eq!(
+        inc,
+        [
+            (777, 2000, 2000 + 86_400 + 100, 2.0, 2),
+            (777, 200_000, 200_010, 0.5, 1),
+            (888, 3000, 200_000, 3.0, 1),
+        ]
+    );
+    assert_eq!(r.counts.hijack, 3);
+    assert_eq!(r.counts.events_moas, 4);
+}
+
+#[test]
+fn files_give_the_same_report_as_the_in_memory_detector() {
+    use routenorms_mrt::record::Peer;
+    use routenorms_mrt::write::{
+        peer_index_table, rib as rib_record, update, AttrsBuilder, RibRoute, Session,
+    };
+    let attrs = |path: &[u32]| {
+        AttrsBuilder::new()
+            .origin(0)
+            .as_path(&[(2, path)])
+            .next_hop([192, 0, 2, 1])
+            .build()
+    };
+    let peers = [Peer {
+        bgp_id: [192, 0, 2, 1],
+        addr: Addr::V4([192, 0, 2, 1]),
+        asn: 1,
+    }];
+    let mut ribfile = peer_index_table(1000, [192, 0, 2, 100], "", &peers);
+    ribfile.extend(rib_record(
+        1000,
+        0,
+        &p("11.0.0.0/16"),
+        false,
+        &[RibRoute {
+            peer_index: 0,
+            originated: 900,
+            path_id: 0,
+            attrs: attrs(&[1, 100]),
+        }],
+    ));
+    let s = Session {
+        peer_asn: 1,
+        local_asn: 65000,
+        peer_addr: Addr::V4([192, 0, 2, 1]),
+        local_addr: Addr::V4([192, 0, 2, 100]),
+    };
+    let mut upd = update(2000, &s, &[], &attrs(&[1, 10, 777]), &[p("11.0.0.0/16")]);
+    upd.extend(update(4000, &s, &[p("11.0.0.0/16")], &[], &[]));
+    upd.extend(update(
+        5000,
+        &s,
+        &[],
+        &attrs(&[1, 64512]),
+        &[p("10.1.0.0/16")],
+    ));
+    let dir = std::env::temp_dir();
+    let rp = dir.join(format!("routenorms-incidents-rib-{}", std::process::id()));
+    let up = dir.join(format!("routenorms-incidents-upd-{}", std::process::id()));
+    std::fs::write(&rp, ribfile).unwrap();
+    std::fs::write(&up, upd).unwrap();
+    let b = Bogons::special_only();
+    let (from_files, inputs) = detect_files(
+        &[&rp],
+        &[&up],
+        Oracles::new(&b),
+        DetectorConfig::default(),
+        2,
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(&rp);
+    let _ = std::fs::remove_file(&up);
+    assert_eq!(inputs.len(), 2);
+    assert_eq!((inputs[0].entries, inputs[1].entries), (1, 3));
+    assert_eq!(inputs[1].first_time, Some(2000));
+    let peer1 = |e: RouteEntry| RouteEntry {
+        peer: PeerKey {
+            asn: 1,
+            addr: Addr::V4([192, 0, 2, 1]),
+        },
+        ..e
+    };
+    let in_memory = run(
+        Oracles::new(&b),
+        &[peer1(rib(1000, 1, "11.0.0.0/16", &[1, 100]))],
+        &[
+            peer1(ann(2000, 1, "11.0.0.0/16", &[1, 10, 777])),
+            peer1(wd(4000, 1, "11.0.0.0/16")),
+            peer1(ann(5000, 1, "10.1.0.0/16", &[1, 64512])),
+        ],
+    );
+    assert_eq!(from_files, in_memory);
+    let kinds: Vec<_> = events(&from_files).iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [EventKind::Moas, EventKind::BogonPrefix, EventKind::BogonAsn]
+    );
+    // Serialisable for the report.
+    let json = serde_json::to_value(&from_files).unwrap();
+    assert_eq!(json["counts"]["hijack"], 1);
+    assert_eq!(json["incidents"][0]["events"][0]["kind"], "moas");
+}

@@ -3,6 +3,7 @@
 //! Exit codes (documented in the README and `--help`): 0 clean; 1 usage or I/O error;
 //! 2 the input had damaged records (the output is still complete for every intact record).
 
+mod irr_cmd;
 mod mrt_cmd;
 mod output;
 mod rpki_cmd;
@@ -38,6 +39,9 @@ enum Command {
     /// RPKI-to-Router protocol (RFC 6810/8210): serve a payload set to routers, or fetch one.
     #[command(subcommand)]
     Rtr(rtr_cmd::RtrCommand),
+    /// Internet Routing Registry data (RPSL): check routes, expand sets, build filters, serve whois.
+    #[command(subcommand)]
+    Irr(irr_cmd::IrrCommand),
     /// A deterministic simulated Internet with planted incidents and ground truth.
     #[command(subcommand)]
     Sim(sim_cmd::SimCommand),
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => rpki_cmd::validate(args),
         Command::Vrps(cmd) => rpki_cmd::vrps(cmd),
         Command::Rtr(cmd) => rtr_cmd::run(cmd),
+        Command::Irr(cmd) => irr_cmd::run(cmd),
         Command::Sim(cmd) => sim_cmd::run(cmd),
     };
     match result {

@@ -476,3 +476,87 @@ fn bird_holds_exactly_the_served_set_and_follows_updates() {
     wait_for(&served(&file));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The set `rtr dump` fetches from `addr` with protocol `version`, through our own loader.
+fn dump_set(addr: &str, version: &str, dir: &Path) -> BTreeSet<VrpKey> {
+    let (csv, err) = common::run_ok(&["rtr", "dump", addr, "--version", version]);
+    assert!(err.contains(&format!("RTR version {version}")), "{err}");
+    let file = dir.join(format!("dump-{version}.csv"));
+    std::fs::write(&file, csv).unwrap();
+    load_path(&file)
+        .unwrap()
+        .vrps
+        .iter()
+        .map(|v| v.key())
+        .collect()
+}
+
+/// A second, independent RTR cache: StayRTR (Debian `stayrtr`, Go) serving the same JSON file
+/// as our server. `rtr dump` must fetch the same set from both, in versions 0 and 1 — which
+/// proves our client against another server and our server's set against another
+/// implementation's reading of the file (including the DN42 file's defective entries, which
+/// both skip).
+#[test]
+fn rtr_dump_gets_the_same_set_from_stayrtr_and_from_our_server() {
+    let Some(stayrtr) = tool("stayrtr") else {
+        return;
+    };
+    let Some(data) = data_dir() else { return };
+    let dir = temp_dir("stayrtr");
+    let small = dir.join("small.json");
+    replace(
+        &small,
+        r#"{"roas": [
+  {"prefix": "192.0.2.0/24", "maxLength": 24, "asn": "AS64496"},
+  {"prefix": "198.51.100.0/22", "maxLength": 24, "asn": 64497},
+  {"prefix": "2001:db8::/32", "maxLength": 48, "asn": "AS4200000000"}
+]}"#,
+    );
+    for file in [small, data.join("rpki/dn42-export.json")] {
+        let free = |_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        };
+        let (port, metrics) = (free(0), free(1));
+        let _theirs = Proc::spawn(
+            Command::new(&stayrtr)
+                .arg("-cache")
+                .arg(&file)
+                .args(["-checktime=false", "-protocol", "1", "-bind"])
+                .arg(format!("127.0.0.1:{port}"))
+                .arg("-metrics.addr")
+                .arg(format!("127.0.0.1:{metrics}"))
+                .stdout(Stdio::null()),
+        );
+        let theirs = format!("127.0.0.1:{port}");
+        // StayRTR answers "No data available" until its first load; wait for the set.
+        let deadline = Instant::now() + WAIT;
+        while !common::routenorms(&["rtr", "dump", &theirs, "--version", "1"])
+            .status
+            .success()
+        {
+            assert!(Instant::now() < deadline, "stayrtr never served {file:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let (_ours, our_port) = serve(&file, &[]);
+        let ours = format!("127.0.0.1:{our_port}");
+        let expected = served(&file);
+        assert!(!expected.is_empty());
+        for version in ["1", "0"] {
+            assert_eq!(
+                dump_set(&theirs, version, &dir),
+                expected,
+                "stayrtr v{version} {file:?}"
+            );
+            assert_eq!(
+                dump_set(&ours, version, &dir),
+                expected,
+                "ours v{version} {file:?}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -185,6 +185,35 @@ fn as_rel_and_ppdc_files_are_well_formed_and_counted() {
     }
 }
 
+/// The generated registries load with routenorms' own loaders, without a damaged object or
+/// line: each RPSL dump through the IRR crate (as many objects as the manifest and the
+/// independent count above say), the as-rel file through the topology crate (one
+/// relationship per line).
+#[test]
+fn generated_registries_load_with_the_irr_and_topology_loaders() {
+    let d = TempDir::new("loaders");
+    let m = run(&tiny(6), &d.0);
+    let irr: Vec<_> = m.files.iter().filter(|f| f.kind == "irr").collect();
+    assert_eq!(irr.len(), 6);
+    let mut db = routenorms_irr::IrrDb::new();
+    let opts = routenorms_irr::LoadOptions::default();
+    for f in irr {
+        let report = db.load_path(&d.0.join(&f.path), &opts).unwrap();
+        assert_eq!(
+            report.format,
+            Some(routenorms_irr::FileFormat::Rpsl),
+            "{}",
+            f.path
+        );
+        assert_eq!(report.damaged, 0, "{}: {:?}", f.path, report.issues);
+        assert_eq!(report.objects, f.count, "{}", f.path);
+    }
+    let f = m.files.iter().find(|f| f.kind == "as-rel").unwrap();
+    let loaded = routenorms_topology::AsRelationships::read_file(&d.0.join(&f.path)).unwrap();
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert_eq!(loaded.relationships.links().count() as u64, f.count);
+}
+
 /// Delegated statistics: the summary lines agree with the records that follow.
 #[test]
 fn rir_statistics_summaries_match_their_records() {

@@ -61,8 +61,8 @@ pub(crate) struct BlockScratch {
     fwd: Vec<u32>,
     /// The text pieces produced by each chain of the walk.
     segments: [Vec<u8>; CHAINS],
-    /// The block before run-length decoding (the BWT inverted).
-    pre_rle: Vec<u8>,
+    /// The order in which the pieces in `segments` make up the text.
+    order: Vec<usize>,
 }
 
 impl std::fmt::Debug for BlockScratch {
@@ -407,34 +407,13 @@ pub(crate) fn decode_block(
     for (t, &b) in fwd.iter_mut().zip(last.iter()) {
         *t |= u32::from(b);
     }
-    walk_chains(fwd, orig_ptr, &mut scratch.segments, &mut scratch.pre_rle)?;
-    let pre = &scratch.pre_rle;
-
-    // Undo the initial run-length encoding: four equal bytes are followed by a count byte.
+    walk_chains(fwd, orig_ptr, &mut scratch.segments, &mut scratch.order)?;
     let out_start = out.len();
     out.reserve(n + n / 4);
-    let mut i = 0usize;
-    while i < n {
-        // Copy the stretch with no run of four inside, then handle one run.
-        let stretch_start = i;
-        let mut same = 1usize;
-        let mut prev = pre[i];
-        i += 1;
-        while i < n && same < 4 {
-            let b = pre[i];
-            same = if b == prev { same + 1 } else { 1 };
-            prev = b;
-            i += 1;
-        }
-        out.extend_from_slice(&pre[stretch_start..i]);
-        if same == 4 && i < n {
-            let extra = usize::from(pre[i]);
-            i += 1;
-            out.resize(out.len() + extra, prev);
-            if out.len() - out_start > MAX_OUTPUT {
-                return Err(bad("block expands beyond any valid size"));
-            }
-        }
+    let segments = &scratch.segments;
+    if let Err(e) = unrle(scratch.order.iter().map(|&c| &segments[c]), out) {
+        out.truncate(out_start);
+        return Err(e);
     }
     let crc = crc32(&out[out_start..]);
     if crc != stored_crc {
@@ -445,7 +424,7 @@ pub(crate) fn decode_block(
 }
 
 /// Walks the T vector from the original row, producing the block's text (before run-length
-/// decoding) into `pre`.
+/// decoding) as pieces in `segments`, to be read in the order given by `order`.
 ///
 /// One walk is a chain of dependent loads into a table of megabytes, so it runs at memory
 /// latency. Instead, `CHAINS` walks start at once: one at the text's first row and the others
@@ -457,7 +436,7 @@ fn walk_chains(
     fwd: &mut [u32],
     orig_ptr: usize,
     segments: &mut [Vec<u8>; CHAINS],
-    pre: &mut Vec<u8>,
+    order: &mut Vec<usize>,
 ) -> Result<(), BlockError> {
     const START: u32 = 1 << 31;
     const INDEX: u32 = 0x007F_FFFF;
@@ -505,11 +484,12 @@ fn walk_chains(
         }
     }
     // Link the pieces from the first; a valid block is one cycle through all of them.
-    pre.clear();
-    pre.reserve(n);
+    order.clear();
     let mut c = 0usize;
+    let mut total = 0usize;
     for _ in 0..k {
-        pre.extend_from_slice(&segments[c]);
+        order.push(c);
+        total += segments[c].len();
         let next = starts
             .iter()
             .position(|&s| s == reached[c])
@@ -519,8 +499,48 @@ fn walk_chains(
         }
         c = next;
     }
-    if pre.len() != n {
+    if total != n {
         return Err(bad("inverse BWT does not cover the block"));
+    }
+    Ok(())
+}
+
+/// Undoes bzip2's initial run-length encoding (four equal bytes are followed by a count byte
+/// of further repeats) over the text given in pieces, appending to `out`.
+fn unrle(
+    pieces: impl Iterator<Item = impl AsRef<[u8]>>,
+    out: &mut Vec<u8>,
+) -> Result<(), BlockError> {
+    let out_start = out.len();
+    // Carried across pieces: the last byte, how often it repeated, and whether the next
+    // byte is a count.
+    let mut prev = 0u8;
+    let mut same = 0usize;
+    for piece in pieces {
+        let piece = piece.as_ref();
+        let n = piece.len();
+        let mut i = 0usize;
+        while i < n {
+            if same == 4 {
+                let extra = usize::from(piece[i]);
+                i += 1;
+                out.resize(out.len() + extra, prev);
+                if out.len() - out_start > MAX_OUTPUT {
+                    return Err(bad("block expands beyond any valid size"));
+                }
+                same = 0;
+                continue;
+            }
+            // Copy the stretch up to and including the next run of four.
+            let stretch_start = i;
+            while i < n && same < 4 {
+                let b = piece[i];
+                same = if same > 0 && b == prev { same + 1 } else { 1 };
+                prev = b;
+                i += 1;
+            }
+            out.extend_from_slice(&piece[stretch_start..i]);
+        }
     }
     Ok(())
 }
@@ -638,6 +658,24 @@ mod tests {
             .unwrap();
             assert!(out == data, "{len} bytes round trip");
             assert_eq!(crc, crc32(&data));
+        }
+    }
+
+    /// Run-length decoding gives the same bytes however the text is cut into pieces (the
+    /// walk's pieces end anywhere, also inside a run or right before its count byte).
+    #[test]
+    fn unrle_is_independent_of_where_pieces_end() {
+        let text = b"abbbb\x00cdddd\x03eeee\x00effff\x01";
+        let mut whole = Vec::new();
+        unrle(std::iter::once(&text[..]), &mut whole).unwrap();
+        assert_eq!(whole, b"abbbbcdddddddeeeeefffff");
+        for cut in 0..=text.len() {
+            for cut2 in cut..=text.len() {
+                let mut out = Vec::new();
+                let pieces = [&text[..cut], &text[cut..cut2], &text[cut2..]];
+                unrle(pieces.iter(), &mut out).unwrap();
+                assert_eq!(out, whole, "cut at {cut} and {cut2}");
+            }
         }
     }
 

@@ -189,16 +189,23 @@ impl Piece {
     }
 
     /// Decodes the piece, trying each candidate length; a panic in a decoder is an error.
-    fn decode(&self, scratch: &mut BlockScratch) -> Result<Vec<u8>, String> {
+    fn decode(
+        &self,
+        scratch: &mut BlockScratch,
+        spare: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, String> {
         let mut last = String::from("empty block");
         // A block holds up to `level` * 100 kB of run-length-encoded bytes, which usually
         // decode to about that much; starting there avoids regrowing the output.
         let capacity = usize::from(self.level) * 112_500;
+        let mut spare = spare;
         for &len in &self.tries {
             if len < 80 {
                 continue;
             }
-            let mut out = Vec::with_capacity(capacity);
+            let mut out = spare.take().unwrap_or_default();
+            out.clear();
+            out.reserve(capacity);
             let fast = catch_unwind(AssertUnwindSafe(|| {
                 decode_block(
                     &self.bytes,
@@ -214,6 +221,7 @@ impl Piece {
                 Ok(Err(BlockError::Randomised)) => {}
                 Ok(Err(e)) => {
                     last = e.reason().to_string();
+                    spare = Some(out);
                     continue;
                 }
                 Err(_) => {
@@ -612,12 +620,14 @@ impl<R: Read> Scanner<R> {
 }
 
 /// Decodes pieces until the job channel closes or the reader is gone.
-fn worker(jobs: Receiver<Job>, results: Sender<(u64, Done)>) {
+/// `spare` brings back output buffers the reader has drained, so that a block's output does
+/// not cost fresh pages every time.
+fn worker(jobs: Receiver<Job>, results: Sender<(u64, Done)>, spare: Receiver<Vec<u8>>) {
     let mut scratch = BlockScratch::default();
     while let Ok(job) = jobs.recv() {
         let (seq, done) = match job {
             Job::Piece(seq, piece) => {
-                let data = piece.decode(&mut scratch);
+                let data = piece.decode(&mut scratch, spare.try_recv().ok());
                 (seq, Done::Piece(piece, data))
             }
             Job::End(seq) => (seq, Done::End),
@@ -642,6 +652,8 @@ enum State {
 pub struct ParallelBzip2Reader {
     results: Receiver<(u64, Done)>,
     tokens: Sender<()>,
+    /// Drained output buffers, handed back to the workers for reuse.
+    spare: Sender<Vec<u8>>,
     /// Decoded pieces that arrived ahead of their turn.
     pending: BTreeMap<u64, Done>,
     next_seq: u64,
@@ -684,9 +696,11 @@ impl ParallelBzip2Reader {
         }
         let (job_tx, job_rx) = bounded::<Job>(slots);
         let (result_tx, result_rx) = unbounded();
+        let (spare_tx, spare_rx) = bounded(slots);
         let mut reader = ParallelBzip2Reader {
             results: result_rx,
             tokens: token_tx,
+            spare: spare_tx,
             pending: BTreeMap::new(),
             next_seq: 0,
             buf: Vec::new(),
@@ -698,10 +712,10 @@ impl ParallelBzip2Reader {
         };
         let mut started = 0;
         for i in 0..threads {
-            let (jobs, results) = (job_rx.clone(), result_tx.clone());
+            let (jobs, results, spare) = (job_rx.clone(), result_tx.clone(), spare_rx.clone());
             let spawned = thread::Builder::new()
                 .name(format!("bzip2-decode-{i}"))
-                .spawn(move || worker(jobs, results));
+                .spawn(move || worker(jobs, results, spare));
             if spawned.is_ok() {
                 started += 1;
             }
@@ -785,7 +799,7 @@ impl ParallelBzip2Reader {
             if piece.bytes.len() > MAX_PIECE_BYTES {
                 break;
             }
-            if let Ok(data) = piece.decode(&mut BlockScratch::default()) {
+            if let Ok(data) = piece.decode(&mut BlockScratch::default(), None) {
                 return Ok((piece, data));
             }
         }
@@ -842,7 +856,7 @@ impl Read for ParallelBzip2Reader {
                 State::Finished => return Ok(0),
                 State::Failed(kind, msg) => return Err(io::Error::new(*kind, msg.clone())),
             }
-            self.buf = Vec::new();
+            let _ = self.spare.try_send(std::mem::take(&mut self.buf));
             self.pos = 0;
             if let Err((kind, msg)) = self.advance() {
                 self.state = State::Failed(kind, msg);

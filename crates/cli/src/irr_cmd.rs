@@ -15,7 +15,7 @@ use routenorms_mrt::origins::{route_origins, RouteOrigin};
 use routenorms_rpki::{load_path, VrpSet};
 use routenorms_types::{Afi, Asn, Prefix};
 use std::collections::BTreeSet;
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -387,11 +387,6 @@ fn filter(a: FilterArgs) -> Result<Outcome> {
     Ok(outcome(damaged))
 }
 
-fn parse_asn(s: &str) -> Option<Asn> {
-    let t = s.trim();
-    routenorms_irr::parse_asn(t).or_else(|| t.parse().ok().map(Asn))
-}
-
 fn routes_from_mrt(files: &[PathBuf]) -> Result<(BTreeSet<RouteOrigin>, bool)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut routes = BTreeSet::new();
@@ -407,37 +402,6 @@ fn routes_from_mrt(files: &[PathBuf]) -> Result<(BTreeSet<RouteOrigin>, bool)> {
         }
     }
     Ok((routes, damaged))
-}
-
-fn routes_from_list(path: &Path) -> Result<BTreeSet<RouteOrigin>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut routes = BTreeSet::new();
-    for (i, line) in io::BufReader::new(file).lines().enumerate() {
-        let line = line?;
-        let t = line.split('#').next().unwrap_or("").trim();
-        if t.is_empty() {
-            continue;
-        }
-        let mut parts = t
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty());
-        let (Some(p), Some(o), None) = (parts.next(), parts.next(), parts.next()) else {
-            bail!(
-                "{}:{}: expected `PREFIX ORIGIN`, got {t:?}",
-                path.display(),
-                i + 1
-            );
-        };
-        let prefix: Prefix = p
-            .parse()
-            .map_err(|e| anyhow::anyhow!("{}:{}: {p}: {e}", path.display(), i + 1))?;
-        let asn = parse_asn(o).ok_or_else(|| {
-            anyhow::anyhow!("{}:{}: not an AS number: {o}", path.display(), i + 1)
-        })?;
-        routes.insert((prefix, Some(asn)));
-    }
-    Ok(routes)
 }
 
 fn registered_text(c: &IrrCheck) -> String {
@@ -480,7 +444,7 @@ fn check_cmd(a: CheckArgs) -> Result<Outcome> {
     let view = db.view(&a.sources)?;
     let vrps = a.vrps.as_deref().map(load_vrps).transpose()?;
     let routes = match &a.routes {
-        Some(list) => routes_from_list(list)?,
+        Some(list) => crate::rpki_cmd::routes_from_list(list)?,
         None => {
             let (r, d) = routes_from_mrt(&a.mrt)?;
             damaged |= d;

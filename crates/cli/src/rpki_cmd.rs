@@ -247,7 +247,9 @@ impl AspaSummary {
     }
 }
 
-fn routes_from_list(path: &Path) -> Result<RouteSet> {
+/// Reads a route list: lines `PREFIX ORIGIN` or `PREFIX,ORIGIN`, `#` comments (used by `rov`,
+/// `vrps diff` and `irr check`).
+pub(crate) fn routes_from_list(path: &Path) -> Result<RouteSet> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut routes = BTreeSet::new();

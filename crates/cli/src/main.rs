@@ -5,7 +5,9 @@
 
 mod irr_cmd;
 mod mrt_cmd;
+mod observe_cmd;
 mod output;
+mod report_cmd;
 mod rpki_cmd;
 mod rtr_cmd;
 mod sim_cmd;
@@ -42,6 +44,13 @@ enum Command {
     /// Internet Routing Registry data (RPSL): check routes, expand sets, build filters, serve whois.
     #[command(subcommand)]
     Irr(irr_cmd::IrrCommand),
+    /// Observe routing data: classify every route, detect incidents, score every network
+    /// against the MANRS actions and store the results for one period.
+    Observe(observe_cmd::ObserveArgs),
+    /// Print a report card from the store: one ASN, a country, an RIR region or global.
+    Report(report_cmd::ReportArgs),
+    /// Simulate a small Internet, observe it and print its global report — all offline.
+    Demo(report_cmd::DemoArgs),
     /// A deterministic simulated Internet with planted incidents and ground truth.
     #[command(subcommand)]
     Sim(sim_cmd::SimCommand),
@@ -73,6 +82,9 @@ fn main() -> ExitCode {
         Command::Rtr(cmd) => rtr_cmd::run(cmd),
         Command::Irr(cmd) => irr_cmd::run(cmd),
         Command::Sim(cmd) => sim_cmd::run(cmd),
+        Command::Observe(args) => observe_cmd::run(args),
+        Command::Report(args) => report_cmd::run(args),
+        Command::Demo(args) => report_cmd::demo(args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

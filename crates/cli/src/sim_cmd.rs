@@ -29,24 +29,28 @@ pub enum SimCommand {
     /// Measure the incident detectors on simulated Internets: generate --seeds Internets
     /// (seeds --first-seed, --first-seed + 1, ...) in a temporary directory, run the
     /// detectors on each (RIBs before and after and the update files of every collector;
-    /// VRPs, AS relationships and RIR statistics for the bogons from the same directory),
+    /// VRPs and ASPAs, AS relationships and RIR statistics for the bogons from the same
+    /// directory),
     /// match what they report with the planted ground truth and print precision and recall
     /// per incident class and, per MANRS metric, of the culprit (and accomplice) ASN.
     ///
     /// Matching: a detected event matches a planted incident when its kind is one that
     /// detects the incident's class, its prefix is one of the incident's prefixes and its
     /// time overlaps the incident's [start, end]; the culprit is scored apart, per metric.
-    /// Classes: moas (moas events), subprefix (sub_moas), leak1..leak4 (route_leak), leak5
+    /// Classes: moas (moas events), subprefix (sub_moas), forged-origin (forged_path: an
+    /// adjacency neither the relationships nor ASPA allow), leak1..leak4 (route_leak), leak5
     /// re-origination (moas: a new origin, as a hijack looks), bogon (bogon_prefix),
-    /// bogon-asn (bogon_asn); forged-origin, leak6, invalid and outage have no detector and
-    /// are listed as such, never as misses. A detector incident matching nothing planted
+    /// bogon-asn (bogon_asn), invalid (rpki_invalid), outage (outage); leak6 has no detector
+    /// (nothing in BGP data tells internal more-specifics from deliberate ones) and is
+    /// listed with the reason, never as a miss. A detector incident matching nothing planted
     /// (and no background flaw of the ground truth) is a false positive of the class its
     /// kind stands for (`leak` for route leaks: the row summing leak1..leak5).
     ///
     /// JSON (--format json): {"seeds": N, "first_seed": S, "config": {...}, "classes":
-    /// {CLASS: {"detector": bool, "planted", "detected", "true_positives",
-    /// "false_positives", "precision", "recall"}}, "metrics": {"route_leak" | "hijack" |
-    /// "bogon_prefix" | "bogon_asn": {"planted", "planted_without_detector", "detected",
+    /// {CLASS: {"detector": bool, "reason" (without detector), "planted", "detected",
+    /// "true_positives", "false_positives", "precision", "recall"}}, "metrics": {"route_leak"
+    /// | "hijack" | "bogon_prefix" | "bogon_asn" (MANRS M1-M4) | "rpki_invalid" | "outage"
+    /// (reported, not MANRS metrics): {"planted", "planted_without_detector", "detected",
     /// "culprit_true_positives", "correct_detections", "culprit_precision",
     /// "culprit_recall", "accomplices_named", "accomplices_right",
     /// "accomplice_true_positives", "accomplice_precision", "accomplice_recall"}},
@@ -54,7 +58,8 @@ pub enum SimCommand {
     /// "misses": [{"seed", "id", "class", "what", "culprit", "detected_culprits"}]}.
     /// precision = true_positives / detected, recall = true_positives / planted; a ratio
     /// with a zero denominator (or a class without detector) is null. Culprit precision =
-    /// correct_detections / detected, culprit recall = culprit_true_positives / planted.
+    /// correct_detections / detected, culprit recall = culprit_true_positives / planted;
+    /// outages name no accomplice (its figures null).
     Evaluate(EvaluateArgs),
 }
 
@@ -359,9 +364,13 @@ fn print_table(eval: &Evaluation, a: &EvaluateArgs, cfg: &Config, secs: f64) {
         "{:<14} {:>8} {:>9} {:>5} {:>5} {:>10} {:>8}",
         "class", "planted", "detected", "tp", "fp", "precision", "recall"
     );
+    let mut no_detector = Vec::new();
     for (class, r) in eval.class_rows() {
         if !r.detector {
             println!("{class:<14} {:>8} {:>9}", r.planted, "no detector");
+            if let Some(why) = r.reason {
+                no_detector.push((class, why));
+            }
             continue;
         }
         println!(
@@ -373,6 +382,9 @@ fn print_table(eval: &Evaluation, a: &EvaluateArgs, cfg: &Config, secs: f64) {
             fig(r.precision),
             fig(r.recall)
         );
+    }
+    for (class, why) in no_detector {
+        println!("({class}: no detector: {why})");
     }
     println!();
     println!(

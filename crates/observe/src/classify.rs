@@ -155,6 +155,37 @@ pub struct RibClassification {
     pub summary: Summary,
     pub routes: Vec<RouteClass>,
     pub paths: Vec<PathClass>,
+    /// Per origin ASN (sorted), who saw any of its routes: the visibility the MANRS
+    /// metrics' threshold is applied to.
+    pub origins: Vec<OriginVisibility>,
+}
+
+/// How widely an origin AS's routes were seen: distinct peers (peer ASN, session address)
+/// and distinct peer ASNs that carried at least one of its routes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OriginVisibility {
+    pub asn: u32,
+    pub peers: u32,
+    pub peer_asns: u32,
+    /// Routes (distinct prefixes) it originates.
+    pub routes: u32,
+}
+
+/// A growable bit set over dense ids.
+#[derive(Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn set(&mut self, i: u32) {
+        let w = (i / 64) as usize;
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        self.0[w] |= 1 << (i % 64);
+    }
+    fn count(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
 }
 
 type PathKey = (Afi, AsPath, Option<u32>);
@@ -282,6 +313,13 @@ impl RibClassifier {
         let mut bogon_asns = std::collections::BTreeSet::new();
         let mut leakers_all = std::collections::BTreeSet::new();
         let mut routes = Vec::with_capacity(keys.len());
+        // Dense ids of the peer ASNs, for the per-origin visibility bit sets.
+        let mut asn_ids: FxHashMap<u32, u32> = FxHashMap::default();
+        for &a in &peer_asn {
+            let next = asn_ids.len() as u32;
+            asn_ids.entry(a).or_insert(next);
+        }
+        let mut origin_seen: FxHashMap<u32, (Bits, Bits, u32)> = FxHashMap::default();
         for (prefix, origin) in keys {
             let mut acc = routes_map.remove(&(prefix, origin)).expect("key listed");
             acc.peers.sort_unstable();
@@ -318,6 +356,14 @@ impl RibClassifier {
             }
             leakers.sort_unstable();
             leakers.dedup();
+            if let Some(o) = origin {
+                let (by_peer, by_asn, n) = origin_seen.entry(o.0).or_default();
+                *n += 1;
+                for &p in &acc.peers {
+                    by_peer.set(p);
+                    by_asn.set(asn_ids[&peer_asn[p as usize]]);
+                }
+            }
             // Figures.
             prefixes.insert(prefix);
             match origin {
@@ -374,11 +420,22 @@ impl RibClassifier {
         s.leakers = oracles
             .relationships
             .map(|_| leakers_all.into_iter().collect());
+        let mut origins: Vec<OriginVisibility> = origin_seen
+            .into_iter()
+            .map(|(asn, (p, a, n))| OriginVisibility {
+                asn,
+                peers: p.count(),
+                peer_asns: a.count(),
+                routes: n,
+            })
+            .collect();
+        origins.sort_unstable_by_key(|o| o.asn);
         RibClassification {
             inputs: self.inputs,
             summary: s,
             routes,
             paths,
+            origins,
         }
     }
 }

@@ -8,34 +8,42 @@
 //! # Inputs the detectors get
 //!
 //! Every MRT file the manifest lists as `rib-before`, `rib-after` or `updates` (all
-//! collectors); the VRPs of the `vrps` file (rpki-client JSON); the relationships of the
-//! `as-rel` file; bogons = IANA special-purpose space and reserved ASNs plus the `rir-stats`
-//! files (space and ASNs no RIR delegated). No IRR data (the hijack down-ranking by IRR is
-//! not exercised; it changes no count).
+//! collectors); the VRPs and ASPAs of the `vrps` file (rpki-client JSON); the relationships
+//! of the `as-rel` file; bogons = IANA special-purpose space and reserved ASNs plus the
+//! `rir-stats` files (space and ASNs no RIR delegated). No IRR data (the hijack
+//! down-ranking by IRR is not exercised; it changes no count).
 //!
 //! # Which detector covers which planted class ([`CLASSES`])
 //!
-//! | class          | detector event kinds | MANRS metric (culprit scored) |
-//! |----------------|----------------------|-------------------------------|
-//! | `moas`         | `moas`               | M2 `hijack`                   |
-//! | `subprefix`    | `sub_moas`           | M2 `hijack`                   |
-//! | `forged-origin`| none                 | (M2 `hijack`)                 |
-//! | `leak1`..`leak4` | `route_leak`       | M1 `route_leak`               |
-//! | `leak5`        | `moas`               | M2 `hijack`                   |
-//! | `leak6`        | none                 | (M1 `route_leak`)             |
-//! | `bogon`        | `bogon_prefix`       | M3 `bogon_prefix`             |
-//! | `bogon-asn`    | `bogon_asn`          | M4 `bogon_asn`                |
-//! | `invalid`      | none                 | —                             |
-//! | `outage`       | none                 | —                             |
+//! | class          | detector event kinds | metric (culprit scored)         |
+//! |----------------|----------------------|---------------------------------|
+//! | `moas`         | `moas`               | M2 `hijack`                     |
+//! | `subprefix`    | `sub_moas`           | M2 `hijack`                     |
+//! | `forged-origin`| `forged_path`        | M2 `hijack`                     |
+//! | `leak1`..`leak4` | `route_leak`       | M1 `route_leak`                 |
+//! | `leak5`        | `moas`               | M2 `hijack`                     |
+//! | `leak6`        | none                 | (M1 `route_leak`, not scored)   |
+//! | `bogon`        | `bogon_prefix`       | M3 `bogon_prefix`               |
+//! | `bogon-asn`    | `bogon_asn`          | M4 `bogon_asn`                  |
+//! | `invalid`      | `rpki_invalid`       | `rpki_invalid` (not a MANRS M1–M4 metric) |
+//! | `outage`       | `outage`             | `outage` (not a MANRS metric; no accomplice) |
 //!
 //! A re-origination (RFC 7908 type 5) shows in routing data exactly as an exact-prefix
-//! hijack: a new origin for a prefix; the observatory counts it under M2. A type-6 leak
-//! (internal more-specifics announced by their own origin) is valley-free and has no new
-//! origin: nothing in BGP data tells it from a traffic-engineering announcement. A forged
-//! origin keeps the victim as origin (no MOAS) and crosses a link the relationships do not
-//! know (no valley); only ASPA sees it, and ASPA is not turned into incidents. RPKI-invalid
-//! announcements and outages are not incidents the detectors report. These classes are
-//! listed with `detector: false` ("no detector") and never counted as misses.
+//! hijack: a new origin for a prefix; the observatory counts it under M2. A forged origin
+//! keeps the victim as origin (no MOAS) over a link the relationships do not know (no
+//! valley); the victim's ASPA does not list the attacker, so the hop is one no data allows:
+//! a `forged_path` blamed on the attacker. An RPKI-invalid announcement (a more-specific
+//! beyond its ROA's maxLength) is a new route that is invalid; an outage is a prefix of the
+//! "before" snapshot that no peer carries any more. Both are reported with their own
+//! metric, which the MANRS scores (M1–M4) do not count.
+//!
+//! A type-6 leak (internal more-specifics announced by their own origin) has no detector
+//! ([`LEAK6_NO_DETECTOR`]): it is valley-free, keeps the origin, and nothing in BGP data
+//! tells it from a traffic-engineering announcement. It is listed with `detector: false`
+//! and that reason, its figures `null`, and never counted as missed. When its more-specifics
+//! exceed the origin's ROA they are RPKI-invalid routes, which the ground truth says
+//! (an `rov.invalid-*` label among the incident's metrics): an `rpki_invalid` detection of
+//! them is right, not a false positive (it counts as detected nowhere).
 //!
 //! # Matching rule
 //!
@@ -49,14 +57,15 @@
 //!   at least one matching event; `false_positives` = detector incidents (events merged by
 //!   metric, culprit and time, as the detector reports them) none of whose events matches a
 //!   planted incident or a background flaw, counted under the class their first event's
-//!   kind stands for (`moas`, `subprefix`, `leak` for any route leak, `bogon`, `bogon-asn`);
+//!   kind stands for (`moas`, `subprefix`, `forged-origin`, `leak` for any route leak,
+//!   `bogon`, `bogon-asn`, `invalid`, `outage`);
 //!   `detected` = `true_positives` + `false_positives`; `precision` = `true_positives` /
 //!   `detected`, `recall` = `true_positives` / `planted` (`null` when the denominator is 0).
 //!   The `leak` row sums the leak types that have a detector (1 to 5) and holds the
 //!   untyped route-leak false positives.
-//! * Per metric (planted incidents of classes with a detector only): `planted` incidents
-//!   whose class counts on the metric; `detected` = detector incidents of that metric (less
-//!   those matching only background flaws); `culprit_true_positives` = planted incidents
+//! * Per metric (M1–M4, then `rpki_invalid` and `outage`; planted incidents of classes with
+//!   a detector only): `planted` incidents whose class counts on the metric; `detected` =
+//!   detector incidents of that metric (less those matching only background flaws); `culprit_true_positives` = planted incidents
 //!   matched by a detector incident of that metric naming the planted culprit;
 //!   `culprit_precision` = detector incidents of the metric that match a planted incident of
 //!   the metric and name its culprit / `detected`; `culprit_recall` =
@@ -65,15 +74,19 @@
 //!   accomplice) pairs of correctly blamed incidents, an accomplice being right when the
 //!   ground truth lists it among the upstreams that accepted the culprit's announcement;
 //!   recall over planted incidents, found when at least one right accomplice is named.
+//!   An outage has no accomplice (nobody propagates a withdrawal against policy): its `C`
+//!   figures are `null`.
 //! * Background: the ground truth's `background` flaws (stale ROAs, incomplete ASPAs) are
-//!   deliberate; an event on a stale ROA's prefix by the ROA's AS would be legitimate and is
-//!   not a false positive. (The current detectors do not consult ROV for what they report,
-//!   so none arise; the rule is there for detectors that will.)
+//!   deliberate and never false positives: an event on a stale ROA's prefix by the ROA's
+//!   AS, an `rpki_invalid` event on a prefix a stale ROA covers (the stale ROA makes it
+//!   invalid), a `forged_path` whose origin-side AS has an incomplete ASPA. (Routes that are
+//!   invalid from the start are not reported at all: `rpki_invalid` needs a route the
+//!   baseline did not have.) Such detector incidents are not counted as detected.
 
 use crate::bogons::{Bogons, Delegations};
 use crate::checks::Oracles;
 use crate::incidents::{detect_files, DetectorConfig, EventKind, Incident, IncidentReport, Metric};
-use routenorms_rpki::VrpSet;
+use routenorms_rpki::{AspaSet, VrpSet};
 use routenorms_topology::AsRelationships;
 use routenorms_types::Prefix;
 use std::collections::{BTreeMap, BTreeSet};
@@ -86,9 +99,17 @@ pub struct ClassSpec {
     pub class: &'static str,
     /// The detector event kinds that find it (empty: no detector).
     pub kinds: &'static [EventKind],
-    /// The MANRS metric its culprit should move (`None`: not an incident metric).
+    /// The metric its culprit should move (`None`: not an incident metric).
     pub metric: Option<Metric>,
+    /// Why no detector covers it (classes with `kinds` empty).
+    pub no_detector: Option<&'static str>,
 }
+
+/// Why RFC 7908 type-6 leaks have no detector (see the module doc).
+pub const LEAK6_NO_DETECTOR: &str = "a type-6 leak (internal more-specifics announced by \
+their own origin to its providers) is valley-free and keeps the origin: BGP data does not tell \
+it from a deliberate more-specific (traffic engineering, de-aggregation); where its ROA's \
+maxLength excludes them they are reported as rpki_invalid";
 
 const LEAK: &[EventKind] = &[EventKind::RouteLeak];
 
@@ -98,66 +119,79 @@ pub const CLASSES: &[ClassSpec] = &[
         class: "moas",
         kinds: &[EventKind::Moas],
         metric: Some(Metric::Hijack),
+        no_detector: None,
     },
     ClassSpec {
         class: "subprefix",
         kinds: &[EventKind::SubMoas],
         metric: Some(Metric::Hijack),
+        no_detector: None,
     },
     ClassSpec {
         class: "forged-origin",
-        kinds: &[],
+        kinds: &[EventKind::ForgedPath],
         metric: Some(Metric::Hijack),
+        no_detector: None,
     },
     ClassSpec {
         class: "leak1",
         kinds: LEAK,
         metric: Some(Metric::RouteLeak),
+        no_detector: None,
     },
     ClassSpec {
         class: "leak2",
         kinds: LEAK,
         metric: Some(Metric::RouteLeak),
+        no_detector: None,
     },
     ClassSpec {
         class: "leak3",
         kinds: LEAK,
         metric: Some(Metric::RouteLeak),
+        no_detector: None,
     },
     ClassSpec {
         class: "leak4",
         kinds: LEAK,
         metric: Some(Metric::RouteLeak),
+        no_detector: None,
     },
     ClassSpec {
         class: "leak5",
         kinds: &[EventKind::Moas],
         metric: Some(Metric::Hijack),
+        no_detector: None,
     },
     ClassSpec {
         class: "leak6",
         kinds: &[],
         metric: Some(Metric::RouteLeak),
+        no_detector: Some(LEAK6_NO_DETECTOR),
     },
     ClassSpec {
         class: "bogon",
         kinds: &[EventKind::BogonPrefix],
         metric: Some(Metric::BogonPrefix),
+        no_detector: None,
     },
     ClassSpec {
         class: "bogon-asn",
         kinds: &[EventKind::BogonAsn],
         metric: Some(Metric::BogonAsn),
+        no_detector: None,
     },
     ClassSpec {
         class: "invalid",
-        kinds: &[],
-        metric: None,
+        kinds: &[EventKind::RpkiInvalid],
+        metric: Some(Metric::RpkiInvalid),
+        no_detector: None,
     },
     ClassSpec {
         class: "outage",
-        kinds: &[],
-        metric: None,
+        kinds: &[EventKind::Outage],
+        metric: Some(Metric::Outage),
+        no_detector: None,
     },
 ];
 
@@ -174,24 +208,38 @@ fn default_class(kind: EventKind) -> &'static str {
         EventKind::RouteLeak => "leak",
         EventKind::BogonPrefix => "bogon",
         EventKind::BogonAsn => "bogon-asn",
+        EventKind::ForgedPath => "forged-origin",
+        EventKind::RpkiInvalid => "invalid",
+        EventKind::Outage => "outage",
     }
 }
 
-/// The metrics scored, in report order, with their MANRS names.
+/// The metrics scored, in report order, with their labels: the MANRS filtering metrics
+/// M1–M4, then the incident types the observatory reports without scoring them.
 pub const METRICS: &[(Metric, &str)] = &[
     (Metric::RouteLeak, "M1 route_leak"),
     (Metric::Hijack, "M2 hijack"),
     (Metric::BogonPrefix, "M3 bogon_prefix"),
     (Metric::BogonAsn, "M4 bogon_asn"),
+    (Metric::RpkiInvalid, "rpki_invalid"),
+    (Metric::Outage, "outage"),
 ];
 
-fn metric_name(m: Metric) -> &'static str {
+/// The metric's key in the JSON output.
+pub fn metric_name(m: Metric) -> &'static str {
     match m {
         Metric::RouteLeak => "route_leak",
         Metric::Hijack => "hijack",
         Metric::BogonPrefix => "bogon_prefix",
         Metric::BogonAsn => "bogon_asn",
+        Metric::RpkiInvalid => "rpki_invalid",
+        Metric::Outage => "outage",
     }
+}
+
+/// Whether the metric names accomplices (an outage has none: nobody propagates it).
+fn has_accomplice(m: Metric) -> bool {
+    m != Metric::Outage
 }
 
 // ----- the ground truth and manifest, as far as they are read here -----
@@ -232,6 +280,9 @@ pub struct TruthIncident {
 pub struct Background {
     #[serde(default)]
     pub stale_roas: Vec<StaleRoa>,
+    /// ASes whose ASPA omits one of their real providers.
+    #[serde(default)]
+    pub incomplete_aspas: Vec<u32>,
 }
 
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -321,16 +372,18 @@ pub fn detect_dir(dir: &Path, threads: usize) -> Result<(GroundTruth, IncidentRe
         Some(Delegations::read_files(&stats_refs).map_err(io(dir))?.0)
     };
     let bogons = Bogons::new(delegations.as_ref(), None);
-    let vrps = match of_kind("vrps").first() {
-        Some(p) => Some(VrpSet::new(
-            routenorms_rpki::load_path(p)
-                .map_err(|e| EvalError::Input {
-                    path: p.clone(),
-                    reason: e.to_string(),
-                })?
-                .vrps,
-        )),
-        None => None,
+    let (vrps, aspa) = match of_kind("vrps").first() {
+        Some(p) => {
+            let payload = routenorms_rpki::load_path(p).map_err(|e| EvalError::Input {
+                path: p.clone(),
+                reason: e.to_string(),
+            })?;
+            (
+                Some(VrpSet::new(payload.vrps)),
+                Some(AspaSet::new(&payload.aspas)),
+            )
+        }
+        None => (None, None),
     };
     let rels = match of_kind("as-rel").first() {
         Some(p) => Some(AsRelationships::read_file(p).map_err(io(p))?.relationships),
@@ -338,6 +391,7 @@ pub fn detect_dir(dir: &Path, threads: usize) -> Result<(GroundTruth, IncidentRe
     };
     let oracles = Oracles {
         vrps: vrps.as_ref(),
+        aspa: aspa.as_ref(),
         relationships: rels.as_ref(),
         ..Oracles::new(&bogons)
     };
@@ -382,6 +436,9 @@ pub fn detect_dir(dir: &Path, threads: usize) -> Result<(GroundTruth, IncidentRe
 pub struct ClassScore {
     /// Some detector covers the class (`false`: "no detector", figures not meaningful).
     pub detector: bool,
+    /// Why no detector covers it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
     pub planted: u64,
     pub detected: u64,
     pub true_positives: u64,
@@ -467,6 +524,7 @@ impl Evaluation {
                 c.class.to_string(),
                 ClassScore {
                     detector: !c.kinds.is_empty(),
+                    reason: c.no_detector,
                     ..ClassScore::default()
                 },
             );
@@ -499,12 +557,25 @@ impl Evaluation {
                 && p.prefixes.contains(&e.prefix)
                 && overlaps((e.start, e.end), (p.start, p.end))
         };
+        let bg = &truth.background;
         let background = |e: &crate::incidents::Event| {
-            truth
-                .background
-                .stale_roas
-                .iter()
-                .any(|r| r.prefix == e.prefix && r.asn == e.culprit)
+            bg.stale_roas.iter().any(|r| {
+                (r.prefix == e.prefix && r.asn == e.culprit)
+                    || (e.kind == EventKind::RpkiInvalid && r.prefix.covers(&e.prefix))
+            }) || (e.kind == EventKind::ForgedPath
+                && e.evidence
+                    .forged_link
+                    .is_some_and(|l| bg.incomplete_aspas.contains(&l.neighbour)))
+        };
+        // An RPKI-invalid route of a planted incident whose ground truth says it is
+        // invalid (say a type-6 leak beyond its ROA's maxLength) is no false positive.
+        let planted_invalid = |e: &crate::incidents::Event| {
+            e.kind == EventKind::RpkiInvalid
+                && truth.incidents.iter().any(|p| {
+                    p.metrics.iter().any(|m| m.starts_with("rov.invalid"))
+                        && p.prefixes.contains(&e.prefix)
+                        && overlaps((e.start, e.end), (p.start, p.end))
+                })
         };
         // Per planted incident: detector incidents (index) matching it.
         let mut matched_by: Vec<Vec<usize>> = vec![Vec::new(); planted.len()];
@@ -521,7 +592,11 @@ impl Evaluation {
             if any {
                 continue;
             }
-            if inc.events.iter().all(background) {
+            if inc
+                .events
+                .iter()
+                .all(|e| background(e) || planted_invalid(e))
+            {
                 background_only[di] = true;
                 continue;
             }
@@ -531,7 +606,11 @@ impl Evaluation {
                 .get_mut(default_class(first.kind))
                 .expect("every default class has a row");
             row.false_positives += 1;
-            for e in inc.events.iter().filter(|e| !background(e)) {
+            for e in inc
+                .events
+                .iter()
+                .filter(|e| !background(e) && !planted_invalid(e))
+            {
                 self.false_positives.push(Unmatched {
                     seed: truth.seed,
                     kind: e.kind,
@@ -652,11 +731,16 @@ impl Evaluation {
                 row.recall = ratio(row.true_positives, row.planted);
             }
         }
-        for row in self.metrics.values_mut() {
+        for &(metric, _) in METRICS {
+            let Some(row) = self.metrics.get_mut(metric_name(metric)) else {
+                continue;
+            };
             row.culprit_precision = ratio(row.correct_detections, row.detected);
             row.culprit_recall = ratio(row.culprit_true_positives, row.planted);
-            row.accomplice_precision = ratio(row.accomplices_right, row.accomplices_named);
-            row.accomplice_recall = ratio(row.accomplice_true_positives, row.planted);
+            if has_accomplice(metric) {
+                row.accomplice_precision = ratio(row.accomplices_right, row.accomplices_named);
+                row.accomplice_recall = ratio(row.accomplice_true_positives, row.planted);
+            }
         }
     }
 
@@ -729,6 +813,8 @@ mod tests {
                 covering_prefix: None,
                 leak: None,
                 bogon_asn: None,
+                forged_link: None,
+                rpki_invalid: None,
             },
             downranked: Vec::new(),
         }
@@ -754,7 +840,7 @@ mod tests {
                 planted("I1", "moas", 100, "11.0.0.0/24", 1000, 2000),
                 planted("I2", "leak1", 200, "11.1.0.0/24", 1000, 2000),
                 planted("I3", "subprefix", 300, "11.2.0.0/24", 1000, 2000),
-                planted("I4", "outage", 400, "11.3.0.0/24", 1000, 2000),
+                planted("I4", "leak6", 400, "11.3.0.0/24", 1000, 2000),
                 planted("I5", "leak5", 500, "11.5.0.0/24", 1000, 2000),
             ],
             background: Background {
@@ -762,6 +848,7 @@ mod tests {
                     asn: 900,
                     prefix: p("11.9.0.0/24"),
                 }],
+                incomplete_aspas: Vec::new(),
             },
         };
         let r = report(vec![
@@ -805,8 +892,10 @@ mod tests {
             (1, 1, 0, 1)
         );
         assert_eq!((s.precision, s.recall), (Some(0.0), Some(0.0)));
-        assert!(!c["outage"].detector);
-        assert_eq!((c["outage"].planted, c["outage"].recall), (1, None));
+        assert!(!c["leak6"].detector);
+        assert_eq!(c["leak6"].reason, Some(LEAK6_NO_DETECTOR));
+        assert_eq!((c["leak6"].planted, c["leak6"].recall), (1, None));
+        assert!(c["outage"].detector && c["outage"].reason.is_none());
         assert_eq!((c["leak"].planted, c["leak"].true_positives), (2, 2));
         let m = &e.metrics;
         assert_eq!(
@@ -845,5 +934,158 @@ mod tests {
         assert_eq!(t.incidents[0].prefixes, [p("11.0.0.0/24")]);
         assert_eq!(t.background.stale_roas[0].asn, 1);
         assert!(serde_json::from_str::<GroundTruth>(r#"{"incidents": [{"id": 1}]}"#).is_err());
+    }
+
+    fn event_with(kind: EventKind, prefix: &str, culprit: u32, accomplices: Vec<u32>) -> Event {
+        Event {
+            kind,
+            metric: kind.metric(),
+            prefix: p(prefix),
+            culprit,
+            accomplices,
+            start: 1500,
+            end: 1600,
+            ongoing: false,
+            from_start: false,
+            peers: Vec::new(),
+            evidence: Evidence {
+                path: String::new(),
+                only_to_customer: None,
+                previous_origins: Vec::new(),
+                covering_prefix: None,
+                leak: None,
+                bogon_asn: None,
+                forged_link: None,
+                rpki_invalid: None,
+            },
+            downranked: Vec::new(),
+        }
+    }
+
+    fn truth_with(incidents: Vec<TruthIncident>, stale: Vec<StaleRoa>) -> GroundTruth {
+        GroundTruth {
+            seed: Some(1),
+            rib_before: None,
+            rib_after: None,
+            incidents,
+            background: Background {
+                stale_roas: stale,
+                incomplete_aspas: Vec::new(),
+            },
+        }
+    }
+
+    fn planted_with(
+        id: &str,
+        class: &str,
+        culprit: u32,
+        prefix: &str,
+        metrics: &[&str],
+    ) -> TruthIncident {
+        TruthIncident {
+            id: id.into(),
+            class: class.into(),
+            culprit_asn: culprit,
+            culprit_upstream_asn: Some(7),
+            upstream_asns: vec![7],
+            prefixes: vec![p(prefix)],
+            start: 1000,
+            end: 2000,
+            metrics: metrics.iter().map(|m| m.to_string()).collect(),
+        }
+    }
+
+    /// The new kinds score their classes and metrics; an RPKI-invalid detection of a planted
+    /// type-6 leak the ground truth calls invalid, or of a prefix a stale ROA covers, is
+    /// neither right nor wrong; one of anything else is a false positive of `invalid`;
+    /// outages have no accomplice figures.
+    #[test]
+    fn forged_paths_invalid_routes_and_outages_are_scored_and_explained_invalids_are_not_false_positives(
+    ) {
+        let t = truth_with(
+            vec![
+                planted_with(
+                    "I1",
+                    "forged-origin",
+                    100,
+                    "11.0.0.0/24",
+                    &["hijack.forged-origin"],
+                ),
+                planted_with("I2", "invalid", 200, "11.1.0.0/24", &["rov.invalid-length"]),
+                planted_with(
+                    "I3",
+                    "outage",
+                    300,
+                    "11.2.0.0/24",
+                    &["visibility.withdrawn"],
+                ),
+                planted_with(
+                    "I4",
+                    "leak6",
+                    400,
+                    "11.3.0.0/24",
+                    &["route-leak", "rov.invalid-length"],
+                ),
+            ],
+            vec![StaleRoa {
+                asn: 9,
+                prefix: p("11.9.0.0/16"),
+            }],
+        );
+        let r = IncidentReport {
+            incidents: merge(vec![
+                event_with(EventKind::ForgedPath, "11.0.0.0/24", 100, vec![7]),
+                event_with(EventKind::RpkiInvalid, "11.1.0.0/24", 200, vec![7]),
+                event_with(EventKind::Outage, "11.2.0.0/24", 300, Vec::new()),
+                // Explained by the ground truth (I4) and by the background.
+                event_with(EventKind::RpkiInvalid, "11.3.0.0/24", 400, vec![7]),
+                event_with(EventKind::RpkiInvalid, "11.9.1.0/24", 500, vec![7]),
+                // Nothing planted there: a false positive of `invalid`.
+                event_with(EventKind::RpkiInvalid, "11.8.0.0/24", 600, vec![7]),
+            ]),
+            ..IncidentReport::default()
+        };
+        let mut e = Evaluation::new();
+        e.add(&t, &r);
+        let c = &e.classes;
+        for class in ["forged-origin", "outage"] {
+            assert_eq!(
+                (
+                    c[class].true_positives,
+                    c[class].false_positives,
+                    c[class].recall
+                ),
+                (1, 0, Some(1.0)),
+                "{class}"
+            );
+        }
+        let inv = &c["invalid"];
+        assert_eq!(
+            (inv.true_positives, inv.false_positives, inv.precision),
+            (1, 1, Some(0.5))
+        );
+        assert_eq!(e.false_positives.len(), 1);
+        assert_eq!(e.false_positives[0].prefix, p("11.8.0.0/24"));
+        let m = &e.metrics;
+        assert_eq!(
+            (m["hijack"].planted, m["hijack"].culprit_recall),
+            (1, Some(1.0))
+        );
+        assert_eq!(
+            (
+                m["rpki_invalid"].detected,
+                m["rpki_invalid"].correct_detections
+            ),
+            (2, 1)
+        );
+        assert_eq!(m["outage"].culprit_precision, Some(1.0));
+        assert_eq!(
+            (
+                m["outage"].accomplice_precision,
+                m["outage"].accomplice_recall
+            ),
+            (None, None)
+        );
+        assert!(e.misses.is_empty());
     }
 }

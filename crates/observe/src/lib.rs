@@ -7,7 +7,9 @@
 //! ([`classify`]: visibility, RPKI, IRR, bogons, leaks per distinct (prefix, origin));
 //! incidents from update streams and successive snapshots ([`incidents`]: possible hijacks,
 //! route leaks, bogon announcements, with culprit, accomplice, evidence and MANRS weight).
-//! The MANRS metrics per ASN come next.
+//! the MANRS metrics per ASN and their roll-ups ([`metrics`]), from contact data
+//! ([`contacts`]: PeeringDB, aut-nums) and anti-spoofing results ([`spoofer`]); and one
+//! whole observation run with its report model ([`observation`]).
 //!
 //! It reads MRT through `routenorms-mrt`'s route stream and consults RPKI (`routenorms-rpki`)
 //! and AS relationships (`routenorms-topology`) it is given; IRR data comes in through the
@@ -17,11 +19,15 @@
 pub mod bogons;
 pub mod checks;
 pub mod classify;
+pub mod contacts;
 pub mod evaluate;
 pub mod incidents;
 pub mod irr;
+pub mod metrics;
+pub mod observation;
 mod ranges;
 pub mod rir;
+pub mod spoofer;
 
 pub use bogons::{BogonList, BogonPolicy, Bogons, Delegations, PrefixCheck, SpaceStatus};
 pub use checks::{analyse_path, Leak, LeakCheck, Oracles, PathFindings};

@@ -9,7 +9,7 @@ use crate::routing::{Engine, Seed, Workspace, FROM_CUSTOMER, FROM_PEER, FROM_PRO
 use crate::topology::{Tier, Topology};
 use crate::SimError;
 use routenorms_types::{Afi, Prefix};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Tries to place one incident before giving up. A leak of a peer's route to other peers
 /// (type 2) is seen by a collector only from inside the customer cone of a peer that prefers
@@ -89,6 +89,8 @@ struct Picker<'a> {
     rng: Rng,
     used_nodes: BTreeSet<u32>,
     used_prefixes: Vec<Prefix>,
+    /// Every prefix some AS originates normally.
+    announced: HashSet<Prefix>,
 }
 
 impl Picker<'_> {
@@ -103,6 +105,11 @@ impl Picker<'_> {
             }
         }
         None
+    }
+
+    /// A prefix no AS originates normally: announcing it is a change the data shows.
+    fn unannounced(&self, p: &Prefix) -> bool {
+        !self.announced.contains(p)
     }
 
     fn prefix_free(&self, p: &Prefix) -> bool {
@@ -139,6 +146,11 @@ pub fn plant(
         rng: Rng::stream(cfg.seed, "incidents"),
         used_nodes: BTreeSet::new(),
         used_prefixes: Vec::new(),
+        announced: topo
+            .ases
+            .iter()
+            .flat_map(|a| a.v4.iter().chain(&a.v6).copied())
+            .collect(),
     };
     let engine = Engine::full(topo);
     let mut ws = Workspace::new(topo.ases.len());
@@ -214,6 +226,27 @@ fn crosses_leak_hop(ws: &Workspace, watcher: u32, leaker: u32) -> bool {
     false
 }
 
+/// The ground-truth label of `origin` announcing `p` when the plan's ROAs make it
+/// RPKI-invalid (`None`: valid or not found).
+fn rov_invalid_label(rpki: &RpkiPlan, p: &Prefix, origin: u32) -> Option<&'static str> {
+    let mut covered = false;
+    let mut length = false;
+    for r in rpki.roas.iter().filter(|r| r.prefix.covers(p)) {
+        covered = true;
+        if r.asn == origin {
+            if p.len() <= r.max_len {
+                return None;
+            }
+            length = true;
+        }
+    }
+    match (covered, length) {
+        (false, _) => None,
+        (true, true) => Some("rov.invalid-length"),
+        (true, false) => Some("rov.invalid-as"),
+    }
+}
+
 fn try_one(
     kind: IncidentKind,
     pk: &mut Picker,
@@ -282,6 +315,9 @@ fn try_one(
                         return None;
                     }
                     let sp = half(&vp, pk.rng.chance(0.5));
+                    if !pk.unannounced(&sp) {
+                        return None;
+                    }
                     seeds = vec![Seed {
                         path: vec![asn(a)],
                         ..Seed::origin(topo, a)
@@ -363,6 +399,9 @@ fn try_one(
                 }
                 let a = half(&p, false);
                 let b = half(&a, true);
+                if !pk.unannounced(&a) || !pk.unannounced(&b) {
+                    return None;
+                }
                 seeds = vec![Seed {
                     path: vec![la],
                     to_peers: false,
@@ -445,6 +484,16 @@ fn try_one(
             } else {
                 vec!["route-leak", "aspa.invalid", "manrs.filtering"]
             };
+            // Internal more-specifics beyond the origin's ROA are RPKI-invalid routes too.
+            if t == 6 {
+                if let Some(label) = inc
+                    .changes
+                    .iter()
+                    .find_map(|c| rov_invalid_label(rpki, &c.prefix, la))
+                {
+                    inc.metrics.insert(1, label);
+                }
+            }
         }
         IncidentKind::BogonPrefix => {
             let a = pk.node(has_providers)?;
@@ -484,7 +533,7 @@ fn try_one(
             let p = *pk.rng.pick(&own);
             let sp = Prefix::from_bits(Afi::Ipv4, p.bits() | ((1u128 << (32 - p.len())) - 256), 24)
                 .ok()?;
-            if !pk.prefix_free(&sp) {
+            if !pk.prefix_free(&sp) || !pk.unannounced(&sp) {
                 return None;
             }
             let k = plan.incidents.len() as u32;
@@ -529,7 +578,8 @@ fn try_one(
                 return None;
             }
             let sp = half(&roa.prefix, pk.rng.chance(0.5));
-            if !pk.prefix_free(&sp) {
+            // A more-specific the origin already announces would change nothing.
+            if !pk.prefix_free(&sp) || !pk.unannounced(&sp) {
                 return None;
             }
             culprit = o;

@@ -8,11 +8,16 @@
 //! |----------------|---------------|-------------------------------|---------------------------|
 //! | `moas`         | `hijack`      | the new origin                | AS before it in the path  |
 //! | `sub_moas`     | `hijack`      | the more-specific's origin    | AS before it in the path  |
+//! | `forged_path`  | `hijack`      | the AS claiming the impossible adjacency | AS before it in the path |
 //! | `route_leak`   | `route_leak`  | the AS that exported against policy (valley-free or RFC 9234 OTC) | the AS it exported to |
 //! | `bogon_prefix` | `bogon_prefix`| the origin (aggregator for AS_SET) | AS before it         |
 //! | `bogon_asn`    | `bogon_asn`   | the AS that accepted the bogon ASN nearest the collector | the AS after it |
+//! | `rpki_invalid` | `rpki_invalid`| the origin                    | AS before it in the path  |
+//! | `outage`       | `outage`      | the prefix's baseline origin  | none                      |
 //!
-//! (see [`crate::checks`] for how culprits are read on a path).
+//! `hijack`, `route_leak`, `bogon_prefix` and `bogon_asn` are the MANRS filtering metrics
+//! M1–M4; `rpki_invalid` and `outage` are reported beside them and counted by no MANRS
+//! metric. [`crate::checks`] says how culprits are read on a path.
 //!
 //! **Possible hijack.** A route (P, O) is a MOAS event when the baseline has P with other
 //! origins only, and a sub-MOAS event when the baseline does not have P but has a covering
@@ -23,13 +28,38 @@
 //! when the new origin is RPKI-valid for P, when the IRR registers (P, O), or when O is a
 //! customer or provider of a previous origin.
 //!
+//! **Forged path.** A route whose AS path crosses, after the baseline, an adjacency `x y`
+//! (`y` nearer the origin) that no data allows: the AS relationships know no link between
+//! them, `y` has an ASPA (so it attests every provider it has) that does not list `x`, `x`'s
+//! ASPA (if any) does not list `y`, and no baseline path showed the adjacency. `x` claims to
+//! have heard the route from `y` — a forged origin when `y` is the origin (a "type-1
+//! hijack": same prefix, same origin, so no MOAS). The hop nearest the origin is named
+//! (evidence `forged_link`). Needs both ASPA and relationships; bogon ASNs are left to
+//! `bogon_asn`. ASPA is read for either address family (a provider listed for one is
+//! allowed).
+//!
+//! **RPKI-invalid.** A route (P, O) the baseline did not have that the VRPs make invalid
+//! (evidence `rpki_invalid`: `as` or `length`), unless the same route is already a `moas`,
+//! `sub_moas`, `bogon_prefix` or `bogon_asn` event (an invalid hijack is reported as a
+//! hijack, once). Typically an origin announcing a more-specific of its own space beyond its
+//! ROA's maxLength. Routes invalid from the start (stale ROAs) are not events.
+//!
+//! **Outage.** With a RIB baseline only (only then is every peer's table known): a prefix of
+//! the baseline that no collector peer carries any more — the last one withdrew it, or a
+//! later snapshot does not list it for any peer that had it. It ends when a peer carries it
+//! again. A session going down is no outage of the prefixes it carried. Carriers are
+//! counted per peer (ADD-PATH path ids are not told apart). The culprit is the prefix's
+//! baseline origin (the latest route's origin when the baseline has several); the event's
+//! peers are those whose withdrawal (or snapshot) removed the last routes; its evidence has
+//! no path.
+//!
 //! **Baseline.** The "previous origins" are those of the baseline: every route seen (RIB
 //! entries and announcements) up to the end of the first RIB snapshot — the RIB files whose
 //! dump time is within [`SNAPSHOT_SPREAD_SECS`] of the earliest one, and the updates
 //! before the last of them. Without RIB files, the baseline is every announcement in the
-//! first [`DetectorConfig::baseline_secs`] of updates. Hijacks are only detected after the
-//! baseline; route leaks and bogons are detected from the first entry on (they need no
-//! history).
+//! first [`DetectorConfig::baseline_secs`] of updates. Hijacks, forged paths, RPKI-invalid
+//! routes and outages are only detected after the baseline; route leaks and bogons are
+//! detected from the first entry on (they need no history).
 //!
 //! **Start and end.** An event starts when the first peer shows a route with it and ends
 //! when no peer does any more: a withdrawal, an announcement replacing the route, a
@@ -49,10 +79,10 @@
 //! (events sorted by metric, culprit, start, kind, prefix; incidents by metric, culprit,
 //! start).
 
-use crate::checks::{analyse_path, Leak, Oracles, PathFindings};
+use crate::checks::{analyse_path, sequence_part, Leak, Oracles, PathFindings};
 use crate::classify::InputFile;
 use routenorms_mrt::routes::{for_each_entry_batch, EntryKind, PeerKey, RouteEntry};
-use routenorms_rpki::RovState;
+use routenorms_rpki::{AspaSet, HopCheck, InvalidReason, RovState};
 use routenorms_topology::Relationship;
 use routenorms_types::{Afi, AsPath, Asn, Prefix, Timestamp};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -79,6 +109,11 @@ pub enum Metric {
     BogonPrefix,
     /// M4: bogon ASNs.
     BogonAsn,
+    /// New RPKI-invalid announcements no hijack or bogon event reports: not a MANRS
+    /// filtering metric (M1–M4 do not count it).
+    RpkiInvalid,
+    /// Prefixes no collector peer carries any more: reported, not a MANRS metric.
+    Outage,
 }
 
 /// What was seen.
@@ -90,17 +125,31 @@ pub enum EventKind {
     RouteLeak,
     BogonPrefix,
     BogonAsn,
+    /// A path crossing an adjacency neither the AS relationships nor ASPA allow.
+    ForgedPath,
+    RpkiInvalid,
+    Outage,
 }
 
 impl EventKind {
     pub const fn metric(self) -> Metric {
         match self {
-            EventKind::Moas | EventKind::SubMoas => Metric::Hijack,
+            EventKind::Moas | EventKind::SubMoas | EventKind::ForgedPath => Metric::Hijack,
             EventKind::RouteLeak => Metric::RouteLeak,
             EventKind::BogonPrefix => Metric::BogonPrefix,
             EventKind::BogonAsn => Metric::BogonAsn,
+            EventKind::RpkiInvalid => Metric::RpkiInvalid,
+            EventKind::Outage => Metric::Outage,
         }
     }
+}
+
+/// A forged path's impossible adjacency: `culprit` sent a route claiming `neighbour`
+/// (nearer the origin) as its neighbour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct ForgedLink {
+    pub culprit: u32,
+    pub neighbour: u32,
 }
 
 /// Why a possible hijack is less likely one.
@@ -138,7 +187,7 @@ impl From<PeerKey> for PeerRef {
 /// What an event rests on.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Evidence {
-    /// The AS path of the first route that showed the event.
+    /// The AS path of the first route that showed the event (empty for an outage).
     pub path: String,
     pub only_to_customer: Option<u32>,
     /// Hijacks: the baseline origins of the prefix (or of the covering prefix).
@@ -153,6 +202,12 @@ pub struct Evidence {
     /// Bogon ASNs: the bogon ASN nearest the collector.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bogon_asn: Option<u32>,
+    /// Forged paths: the adjacency no relationship or ASPA allows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forged_link: Option<ForgedLink>,
+    /// RPKI-invalid routes: why (`as` or `length`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rpki_invalid: Option<InvalidReason>,
 }
 
 /// One detected event: one prefix, one culprit, one kind, one interval.
@@ -206,14 +261,19 @@ pub struct IncidentCounts {
     pub route_leak: u64,
     pub bogon_prefix: u64,
     pub bogon_asn: u64,
+    pub rpki_invalid: u64,
+    pub outage: u64,
     /// Hijack incidents whose events are all down-ranked.
     pub hijack_downranked: u64,
     /// Events per kind.
     pub events_moas: u64,
     pub events_sub_moas: u64,
+    pub events_forged_path: u64,
     pub events_route_leak: u64,
     pub events_bogon_prefix: u64,
     pub events_bogon_asn: u64,
+    pub events_rpki_invalid: u64,
+    pub events_outage: u64,
 }
 
 /// Where the "previous origins" came from.
@@ -302,6 +362,106 @@ struct LiveRoute {
     epoch: u32,
 }
 
+/// Outage tracking for one baseline prefix: which collector peers carry it.
+#[derive(Debug, Default)]
+struct Presence {
+    /// Peers (by index) whose latest word on the prefix is a route.
+    carriers: PeerBits,
+    /// Peers listing it in the snapshot being read.
+    listed: PeerBits,
+    /// The origin of the latest route.
+    origin: u32,
+    /// The open outage episode.
+    outage: Option<u32>,
+}
+
+/// The snapshot routes of one prefix gathered so far.
+#[derive(Debug)]
+struct Pending {
+    prefix: Prefix,
+    bits: PeerBits,
+    origin: Option<u32>,
+}
+
+/// A set of peer indices: the first 128 inline (no allocation per prefix for most
+/// collectors), the others in `more` (bit `i - 128`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct PeerBits {
+    low: u128,
+    more: Vec<u64>,
+}
+
+impl PeerBits {
+    fn insert(&mut self, i: u32) {
+        if i < 128 {
+            self.low |= 1 << i;
+            return;
+        }
+        let (w, b) = (((i - 128) / 64) as usize, (i - 128) % 64);
+        if self.more.len() <= w {
+            self.more.resize(w + 1, 0);
+        }
+        self.more[w] |= 1 << b;
+    }
+
+    /// Removes `i`; whether it was in.
+    fn remove(&mut self, i: u32) -> bool {
+        if i < 128 {
+            let was = self.low & (1 << i) != 0;
+            self.low &= !(1 << i);
+            return was;
+        }
+        let (w, b) = (((i - 128) / 64) as usize, (i - 128) % 64);
+        match self.more.get_mut(w) {
+            Some(x) if *x & (1 << b) != 0 => {
+                *x &= !(1 << b);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.low == 0 && self.more.iter().all(|&w| w == 0)
+    }
+
+    fn union_with(&mut self, o: &PeerBits) {
+        self.low |= o.low;
+        if self.more.len() < o.more.len() {
+            self.more.resize(o.more.len(), 0);
+        }
+        for (a, b) in self.more.iter_mut().zip(&o.more) {
+            *a |= b;
+        }
+    }
+
+    /// `(self − mask) ∪ add`.
+    fn replaced(&self, mask: &PeerBits, add: &PeerBits) -> PeerBits {
+        let n = self.more.len().max(add.more.len());
+        let word = |v: &[u64], w: usize| v.get(w).copied().unwrap_or(0);
+        let mut more: Vec<u64> = (0..n)
+            .map(|w| (word(&self.more, w) & !word(&mask.more, w)) | word(&add.more, w))
+            .collect();
+        while more.last() == Some(&0) {
+            more.pop();
+        }
+        PeerBits {
+            low: (self.low & !mask.low) | add.low,
+            more,
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let low = (0..128u32).filter(|&b| self.low & (1 << b) != 0);
+        let more = self.more.iter().enumerate().flat_map(|(w, &x)| {
+            (0..64u32)
+                .filter(move |b| x & (1 << b) != 0)
+                .map(move |b| 128 + w as u32 * 64 + b)
+        });
+        low.chain(more)
+    }
+}
+
 #[derive(Debug)]
 struct Snapshot {
     time: u32,
@@ -336,12 +496,36 @@ pub struct IncidentDetector<'o> {
     epoch: u32,
     first_time: Option<u32>,
     last_time: Option<u32>,
+    /// ASPA data for the forged-path check only (the per-path ASPA verdict of
+    /// [`analyse_path`] is not needed here, so `oracles.aspa` is cleared).
+    aspa: Option<&'o AspaSet>,
+    /// Adjacencies (collector side, origin side) of the baseline's paths, kept when both
+    /// ASPA and relationships are given.
+    baseline_links: FxHashSet<(u32, u32)>,
+    /// Per path id: the forged link it shows and the culprit's accomplice.
+    forged: Vec<Option<(ForgedLink, Option<u32>)>>,
+    /// (prefix, origin) new since the baseline → why it is RPKI-invalid (`None`: it is not).
+    rov: FxHashMap<(Prefix, u32), Option<InvalidReason>>,
+    /// Outage tracking (RIB baseline only): the baseline's prefixes and their carriers.
+    presence: FxHashMap<Prefix, Presence>,
+    /// Snapshot routes of the prefix being read, not yet in `presence`.
+    pending: Option<Pending>,
+    peer_index: FxHashMap<PeerKey, u32>,
+    peers_by_index: Vec<PeerKey>,
 }
 
 impl<'o> IncidentDetector<'o> {
-    /// A detector in its baseline phase. ASPA data in `oracles` is not used.
+    /// A detector in its baseline phase.
     pub fn new(oracles: Oracles<'o>) -> IncidentDetector<'o> {
         IncidentDetector {
+            aspa: oracles.aspa,
+            baseline_links: FxHashSet::default(),
+            forged: Vec::new(),
+            rov: FxHashMap::default(),
+            presence: FxHashMap::default(),
+            pending: None,
+            peer_index: FxHashMap::default(),
+            peers_by_index: Vec::new(),
             oracles: Oracles {
                 aspa: None,
                 ..oracles
@@ -403,6 +587,7 @@ impl<'o> IncidentDetector<'o> {
         let Some(snap) = self.snapshot.take() else {
             return;
         };
+        self.merge_snapshot_presence(&snap);
         let mut peers: Vec<(PeerKey, Afi)> = snap.peers.into_iter().collect();
         peers.sort_unstable();
         for (peer, afi) in peers {
@@ -425,6 +610,174 @@ impl<'o> IncidentDetector<'o> {
         }
     }
 
+    /// Outages are tracked when the baseline is a RIB snapshot: only then is every peer's
+    /// table known, so that "no peer carries it" means something.
+    fn tracks_outages(&self) -> bool {
+        self.baseline_source == "rib"
+    }
+
+    fn peer_idx(&mut self, peer: PeerKey) -> u32 {
+        if let Some(&i) = self.peer_index.get(&peer) {
+            return i;
+        }
+        let i = self.peers_by_index.len() as u32;
+        self.peers_by_index.push(peer);
+        self.peer_index.insert(peer, i);
+        i
+    }
+
+    /// A peer shows a route for `prefix` (a snapshot entry when `listed`).
+    fn carried(
+        &mut self,
+        prefix: Prefix,
+        peer: PeerKey,
+        origin: Option<Asn>,
+        listed: bool,
+        t: u32,
+    ) {
+        if !self.tracks_outages() {
+            return;
+        }
+        let idx = self.peer_idx(peer);
+        if listed {
+            // A dump lists a prefix's routes together: gather them before one map lookup.
+            if self.pending.as_ref().is_some_and(|q| q.prefix != prefix) {
+                self.flush_pending();
+            }
+            let q = self.pending.get_or_insert_with(|| Pending {
+                prefix,
+                bits: PeerBits::default(),
+                origin: None,
+            });
+            q.bits.insert(idx);
+            q.origin = origin.map(|o| o.0).or(q.origin);
+            return;
+        }
+        // Only the baseline's prefixes (with an origin) are followed.
+        let p = match (self.detecting, origin) {
+            (false, Some(_)) => self.presence.entry(prefix).or_default(),
+            _ => match self.presence.get_mut(&prefix) {
+                Some(p) => p,
+                None => return,
+            },
+        };
+        if let Some(o) = origin {
+            p.origin = o.0;
+        }
+        p.carriers.insert(idx);
+        if let Some(id) = p.outage.take() {
+            self.episodes[id as usize].end = Some(t);
+        }
+    }
+
+    /// Moves the gathered snapshot routes of one prefix into its `listed` bits.
+    fn flush_pending(&mut self) {
+        let Some(q) = self.pending.take() else {
+            return;
+        };
+        let p = match (self.detecting, q.origin) {
+            (false, Some(_)) => self.presence.entry(q.prefix).or_default(),
+            _ => match self.presence.get_mut(&q.prefix) {
+                Some(p) => p,
+                None => return,
+            },
+        };
+        if let Some(o) = q.origin {
+            p.origin = o;
+        }
+        p.listed.union_with(&q.bits);
+    }
+
+    /// A peer withdrew `prefix`: an outage starts when no peer carries it any more.
+    fn withdrawn(&mut self, prefix: Prefix, peer: PeerKey, t: u32) {
+        if !self.tracks_outages() {
+            return;
+        }
+        let Some(&idx) = self.peer_index.get(&peer) else {
+            return;
+        };
+        let Some(p) = self.presence.get_mut(&prefix) else {
+            return;
+        };
+        if p.carriers.remove(idx) && self.detecting && p.outage.is_none() && p.carriers.is_empty() {
+            let previous = self.baseline.get(&prefix).cloned().unwrap_or_default();
+            p.outage = Some(open_outage(
+                &mut self.episodes,
+                prefix,
+                p.origin,
+                previous,
+                [peer].into(),
+                t,
+            ));
+        }
+    }
+
+    /// A session went down: its routes are gone, but that is no outage of their origins.
+    fn peer_gone(&mut self, peer: PeerKey) {
+        let Some(&idx) = self.peer_index.get(&peer) else {
+            return;
+        };
+        for p in self.presence.values_mut() {
+            p.carriers.remove(idx);
+        }
+    }
+
+    /// A snapshot replaces what its (peer, family) pairs carry: outages start where no peer
+    /// carries a baseline prefix any more and end where one does again.
+    fn merge_snapshot_presence(&mut self, snap: &Snapshot) {
+        if !self.tracks_outages() {
+            return;
+        }
+        self.flush_pending();
+        let mut masks: [PeerBits; 2] = Default::default();
+        for (peer, afi) in &snap.peers {
+            if let Some(&i) = self.peer_index.get(peer) {
+                masks[usize::from(*afi == Afi::Ipv6)].insert(i);
+            }
+        }
+        let mut opened: Vec<(Prefix, BTreeSet<PeerKey>)> = Vec::new();
+        for (prefix, p) in self.presence.iter_mut() {
+            let mask = &masks[usize::from(prefix.afi() == Afi::Ipv6)];
+            if mask.is_empty() && p.listed.is_empty() {
+                continue;
+            }
+            let merged = p.carriers.replaced(mask, &p.listed);
+            let (was, now) = (!p.carriers.is_empty(), !merged.is_empty());
+            if self.detecting && was && !now && p.outage.is_none() {
+                // The peers that carried it until this snapshot.
+                let gone = p
+                    .carriers
+                    .iter()
+                    .map(|i| self.peers_by_index[i as usize])
+                    .collect();
+                opened.push((*prefix, gone));
+            }
+            p.carriers = merged;
+            p.listed = PeerBits::default();
+            if self.detecting && now {
+                if let Some(id) = p.outage.take() {
+                    self.episodes[id as usize].end = Some(snap.time);
+                }
+            }
+        }
+        // In prefix order, so that episode ids do not follow the hash order.
+        opened.sort_unstable_by_key(|(p, _)| *p);
+        for (prefix, gone) in opened {
+            let previous = self.baseline.get(&prefix).cloned().unwrap_or_default();
+            let Some(p) = self.presence.get_mut(&prefix) else {
+                continue;
+            };
+            p.outage = Some(open_outage(
+                &mut self.episodes,
+                prefix,
+                p.origin,
+                previous,
+                gone,
+                snap.time,
+            ));
+        }
+    }
+
     fn note_time(&mut self, t: u32) {
         self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
         self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
@@ -444,6 +797,7 @@ impl<'o> IncidentDetector<'o> {
         self.note_time(t);
         match e.kind {
             EntryKind::PeerDown => {
+                self.peer_gone(e.peer);
                 if let Some(routes) = self.routes.remove(&e.peer) {
                     let mut all: Vec<_> = routes.into_iter().collect();
                     all.sort_unstable_by_key(|(k, _)| *k);
@@ -463,6 +817,7 @@ impl<'o> IncidentDetector<'o> {
                         }
                     }
                 }
+                self.withdrawn(prefix, e.peer, t);
             }
             EntryKind::Rib | EntryKind::Announce => {
                 let (Some(prefix), Some(path)) = (e.prefix, e.path.as_ref()) else {
@@ -477,6 +832,8 @@ impl<'o> IncidentDetector<'o> {
                         self.add_baseline(prefix, o.0);
                     }
                 }
+                let listed = e.kind == EntryKind::Rib && self.snapshot.is_some();
+                self.carried(prefix, e.peer, origin, listed, t);
                 let (path_id, new) = self.events_of(prefix, origin, path, e.only_to_customer);
                 let mut ids = Vec::with_capacity(new.len());
                 for (key, accomplice, info) in new {
@@ -551,6 +908,17 @@ impl<'o> IncidentDetector<'o> {
                         .then_some(f.leak)
                         .flatten(),
                     bogon_asn: (key.kind == EventKind::BogonAsn).then_some(key.detail),
+                    forged_link: (key.kind == EventKind::ForgedPath).then_some(ForgedLink {
+                        culprit: key.culprit,
+                        neighbour: key.detail,
+                    }),
+                    rpki_invalid: (key.kind == EventKind::RpkiInvalid).then_some(
+                        if key.detail == 1 {
+                            InvalidReason::Length
+                        } else {
+                            InvalidReason::As
+                        },
+                    ),
                 };
                 let id = self.episodes.len() as u32;
                 self.episodes.push(Episode {
@@ -595,6 +963,8 @@ impl<'o> IncidentDetector<'o> {
                 self.findings
                     .push(analyse_path(&self.oracles, path, otc, prefix.afi()));
                 self.path_text.push(path.to_string());
+                let forged = self.forged_link(path);
+                self.forged.push(forged);
                 self.path_ids
                     .entry(path.clone())
                     .or_default()
@@ -639,8 +1009,102 @@ impl<'o> IncidentDetector<'o> {
             if let Some(h) = self.hijack(prefix, o.0) {
                 out.push((key(h.kind, o.0, 0), accomplice, Some(h)));
             }
+            // RPKI-invalid routes a hijack or bogon event does not already report.
+            let explained = out.iter().any(|(k, _, _)| {
+                matches!(
+                    k.kind,
+                    EventKind::Moas
+                        | EventKind::SubMoas
+                        | EventKind::BogonPrefix
+                        | EventKind::BogonAsn
+                )
+            });
+            if !explained {
+                if let Some(reason) = self.rov_invalid(prefix, o.0) {
+                    let detail = u32::from(reason == InvalidReason::Length);
+                    out.push((key(EventKind::RpkiInvalid, o.0, detail), accomplice, None));
+                }
+            }
+        }
+        if self.detecting {
+            if let Some((link, accomplice)) = self.forged[path_id as usize] {
+                out.push((
+                    key(EventKind::ForgedPath, link.culprit, link.neighbour),
+                    accomplice,
+                    None,
+                ));
+            }
         }
         (path_id, out)
+    }
+
+    /// The adjacency of a path (nearest the origin) that neither the AS relationships nor
+    /// ASPA allow and the baseline never showed, with the accomplice of its culprit. During
+    /// the baseline the path's adjacencies are learnt instead.
+    ///
+    /// A hop `x y` (`y` nearer the origin) is impossible when the relationships know no link
+    /// between them, `y` has an ASPA (it attests every provider it has) that does not list
+    /// `x`, and `x`'s ASPA (if any) does not list `y`, for either address family: `x` would
+    /// then be `y`'s peer or customer, a link the relationships would know. `x` claims to
+    /// have received the route from `y`: it is the culprit (a forged origin when `y` is the
+    /// origin). Both ASPA and relationships are needed; bogon ASNs are left to the bogon
+    /// check.
+    fn forged_link(&mut self, path: &AsPath) -> Option<(ForgedLink, Option<u32>)> {
+        let (Some(aspa), Some(rels)) = (self.aspa, self.oracles.relationships) else {
+            return None;
+        };
+        let seq = sequence_part(path);
+        if !self.detecting {
+            self.baseline_links
+                .extend(seq.windows(2).map(|w| (w[0], w[1])));
+            return None;
+        }
+        let lists = |c: u32, p: u32| {
+            [Afi::Ipv4, Afi::Ipv6]
+                .into_iter()
+                .any(|f| aspa.authorized(Asn(c), Asn(p), f) == HopCheck::ProviderPlus)
+        };
+        for i in (1..seq.len()).rev() {
+            let (x, y) = (seq[i - 1], seq[i]);
+            if self.oracles.bogons.is_bogon_asn(x)
+                || self.oracles.bogons.is_bogon_asn(y)
+                || rels.rel(x, y).is_some()
+                || self.baseline_links.contains(&(x, y))
+                || aspa.providers(Asn(y), Afi::Ipv4).is_none()
+                || lists(y, x)
+                || lists(x, y)
+            {
+                continue;
+            }
+            let accomplice = i.checked_sub(2).map(|j| seq[j]);
+            return Some((
+                ForgedLink {
+                    culprit: x,
+                    neighbour: y,
+                },
+                accomplice,
+            ));
+        }
+        None
+    }
+
+    /// Why (prefix, origin) is RPKI-invalid, for a route the baseline did not have (cached;
+    /// `None`: not invalid, no VRPs, or already in the baseline).
+    fn rov_invalid(&mut self, prefix: Prefix, origin: u32) -> Option<InvalidReason> {
+        let vrps = self.oracles.vrps?;
+        if self
+            .baseline
+            .get(&prefix)
+            .is_some_and(|o| o.contains(&origin))
+        {
+            return None;
+        }
+        *self.rov.entry((prefix, origin)).or_insert_with(|| {
+            match vrps.validate_state(prefix, Some(Asn(origin))) {
+                (RovState::Invalid, reason) => Some(reason.unwrap_or(InvalidReason::As)),
+                _ => None,
+            }
+        })
     }
 
     /// Whether (prefix, origin) is a possible hijack against the baseline (cached).
@@ -735,6 +1199,9 @@ impl<'o> IncidentDetector<'o> {
                 EventKind::RouteLeak => &mut counts.events_route_leak,
                 EventKind::BogonPrefix => &mut counts.events_bogon_prefix,
                 EventKind::BogonAsn => &mut counts.events_bogon_asn,
+                EventKind::ForgedPath => &mut counts.events_forged_path,
+                EventKind::RpkiInvalid => &mut counts.events_rpki_invalid,
+                EventKind::Outage => &mut counts.events_outage,
             } += 1;
         }
         let incidents = merge(events);
@@ -744,6 +1211,8 @@ impl<'o> IncidentDetector<'o> {
                 Metric::RouteLeak => &mut counts.route_leak,
                 Metric::BogonPrefix => &mut counts.bogon_prefix,
                 Metric::BogonAsn => &mut counts.bogon_asn,
+                Metric::RpkiInvalid => &mut counts.rpki_invalid,
+                Metric::Outage => &mut counts.outage,
             } += 1;
             counts.hijack_downranked += (i.metric == Metric::Hijack && i.downranked) as u64;
         }
@@ -760,6 +1229,52 @@ impl<'o> IncidentDetector<'o> {
             incidents,
         }
     }
+}
+
+/// Opens an outage episode of `prefix` at `t`, blamed on its baseline origin (the latest
+/// route's origin when the baseline has several, say `previous`).
+fn open_outage(
+    episodes: &mut Vec<Episode>,
+    prefix: Prefix,
+    latest: u32,
+    previous: Vec<u32>,
+    peers: BTreeSet<PeerKey>,
+    t: u32,
+) -> u32 {
+    // A hijacker's route that happened to be the last one withdrawn does not make the
+    // hijacker the network whose prefix went dark.
+    let origin = if previous.contains(&latest) || previous.is_empty() {
+        latest
+    } else {
+        previous[0]
+    };
+    let id = episodes.len() as u32;
+    episodes.push(Episode {
+        key: EventKey {
+            kind: EventKind::Outage,
+            prefix,
+            culprit: origin,
+            detail: 0,
+        },
+        start: t,
+        end: None,
+        from_start: false,
+        active: 0,
+        peers,
+        accomplices: BTreeSet::new(),
+        evidence: Evidence {
+            path: String::new(),
+            only_to_customer: None,
+            previous_origins: previous,
+            covering_prefix: None,
+            leak: None,
+            bogon_asn: None,
+            forged_link: None,
+            rpki_invalid: None,
+        },
+        downranked: Vec::new(),
+    });
+    id
 }
 
 /// Takes one route off an episode; the episode ends at `t` when no route shows it any more.

@@ -405,6 +405,7 @@ fn overlapping_events_of_one_culprit_and_metric_merge_and_others_do_not() {
     let inc: Vec<_> = r
         .incidents
         .iter()
+        .filter(|i| i.metric == Metric::Hijack)
         .map(|i| (i.culprit, i.start, i.end, i.weight, i.events.len()))
         .collect();
     assert_eq!(
@@ -417,6 +418,15 @@ fn overlapping_events_of_one_culprit_and_metric_merge_and_others_do_not() {
     );
     assert_eq!(r.counts.hijack, 3);
     assert_eq!(r.counts.events_moas, 4);
+    // The only peer withdrew each prefix: outages of their baseline origin 100, the two
+    // overlapping ones (11.0/16 from 3500, 11.1/16 from 88500) merged.
+    let outages: Vec<_> = r
+        .incidents
+        .iter()
+        .filter(|i| i.metric == Metric::Outage)
+        .map(|i| (i.culprit, i.start, i.events.len()))
+        .collect();
+    assert_eq!(outages, [(100, 3500, 3)]);
 }
 
 #[test]
@@ -502,12 +512,235 @@ fn files_give_the_same_report_as_the_in_memory_detector() {
     );
     assert_eq!(from_files, in_memory);
     let kinds: Vec<_> = events(&from_files).iter().map(|e| e.kind).collect();
+    // The only peer withdrawing 11.0.0.0/16 at 4000 is an outage of its origin 100.
     assert_eq!(
         kinds,
-        [EventKind::Moas, EventKind::BogonPrefix, EventKind::BogonAsn]
+        [
+            EventKind::Moas,
+            EventKind::BogonPrefix,
+            EventKind::BogonAsn,
+            EventKind::Outage
+        ]
     );
     // Serialisable for the report.
     let json = serde_json::to_value(&from_files).unwrap();
     assert_eq!(json["counts"]["hijack"], 1);
     assert_eq!(json["incidents"][0]["events"][0]["kind"], "moas");
+}
+
+fn kinds_of(r: &IncidentReport, kind: EventKind) -> Vec<&Event> {
+    events(r).into_iter().filter(|e| e.kind == kind).collect()
+}
+
+fn aspas(list: &[(u32, &[u32])]) -> routenorms_rpki::AspaSet {
+    let objs: Vec<routenorms_rpki::Aspa> = list
+        .iter()
+        .map(|(c, ps)| routenorms_rpki::Aspa::new(Asn(*c), ps.iter().map(|&p| Asn(p)).collect()))
+        .collect();
+    routenorms_rpki::AspaSet::new(&objs)
+}
+
+#[test]
+fn a_new_hop_neither_relationships_nor_aspa_allow_is_a_forged_path_of_the_as_claiming_it() {
+    let b = Bogons::special_only();
+    let r = rels();
+    // 100 attests its providers 10 and 20; 666 has no ASPA.
+    let a = aspas(&[(100, &[10, 20])]);
+    let o = Oracles {
+        relationships: Some(&r),
+        aspa: Some(&a),
+        ..Oracles::new(&b)
+    };
+    let rep = run(
+        o,
+        &[
+            rib(1000, 1, "11.0.0.0/16", &[1, 10, 100]),
+            rib(1000, 2, "11.0.0.0/16", &[2, 20, 100]),
+            // 300–100 is unknown to the relationships but already in the baseline.
+            rib(1000, 2, "11.2.0.0/16", &[2, 300, 100]),
+        ],
+        &[
+            // 200 claims to hear 100 directly: forged (100 does not list it, no link known).
+            ann(2000, 2, "11.0.0.0/16", &[2, 20, 200, 100]),
+            wd(2500, 2, "11.0.0.0/16"),
+            // Known links only: nothing.
+            ann(2000, 1, "11.1.0.0/16", &[1, 10, 100]),
+            // Seen in the baseline: nothing.
+            ann(2100, 1, "11.2.0.0/16", &[1, 300, 100]),
+            // An unknown link towards an AS without ASPA (666): nothing to say.
+            ann(2200, 1, "11.3.0.0/16", &[1, 400, 666]),
+        ],
+    );
+    let ev = kinds_of(&rep, EventKind::ForgedPath);
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    let e = ev[0];
+    assert_eq!(
+        (e.metric, e.prefix, e.culprit),
+        (Metric::Hijack, p("11.0.0.0/16"), 200)
+    );
+    assert_eq!(e.accomplices, [20]);
+    assert_eq!((e.start, e.end), (2000, 2500));
+    assert_eq!(
+        e.evidence.forged_link,
+        Some(ForgedLink {
+            culprit: 200,
+            neighbour: 100
+        })
+    );
+    assert_eq!(rep.counts.events_forged_path, 1);
+    // The origin is unchanged: no MOAS; no valley either.
+    assert!(kinds_of(&rep, EventKind::Moas).is_empty());
+    assert!(kinds_of(&rep, EventKind::RouteLeak).is_empty());
+
+    // Without ASPA, or when 100's ASPA lists 200, nothing.
+    let updates = [ann(2000, 2, "11.0.0.0/16", &[2, 20, 200, 100])];
+    let base = [rib(1000, 1, "11.0.0.0/16", &[1, 10, 100])];
+    let no_aspa = Oracles {
+        relationships: Some(&r),
+        ..Oracles::new(&b)
+    };
+    assert!(kinds_of(&run(no_aspa, &base, &updates), EventKind::ForgedPath).is_empty());
+    let listed = aspas(&[(100, &[10, 20, 200])]);
+    let o = Oracles {
+        relationships: Some(&r),
+        aspa: Some(&listed),
+        ..Oracles::new(&b)
+    };
+    assert!(kinds_of(&run(o, &base, &updates), EventKind::ForgedPath).is_empty());
+}
+
+#[test]
+fn a_new_rpki_invalid_route_no_hijack_explains_is_an_rpki_invalid_event_of_its_origin() {
+    let b = Bogons::special_only();
+    let v = VrpSet::new(vec![
+        Vrp::new(p("11.0.0.0/16"), 16, Asn(100)).unwrap(),
+        Vrp::new(p("12.0.0.0/16"), 16, Asn(900)).unwrap(),
+    ]);
+    let o = Oracles {
+        vrps: Some(&v),
+        ..Oracles::new(&b)
+    };
+    let rep = run(
+        o,
+        &[
+            rib(1000, 1, "11.0.0.0/16", &[1, 10, 100]),
+            // Invalid from the start (a stale ROA, say): background, not an event.
+            rib(1000, 1, "12.0.0.0/16", &[1, 200]),
+        ],
+        &[
+            // Beyond the ROA's maxLength: invalid (length).
+            ann(2000, 1, "11.0.1.0/24", &[1, 10, 100]),
+            wd(2300, 1, "11.0.1.0/24"),
+            ann(2000, 2, "12.0.0.0/16", &[2, 20, 200]),
+            // A sub-MOAS already reports this invalid route.
+            ann(2000, 1, "11.0.2.0/24", &[1, 777]),
+            // Valid: nothing.
+            ann(2000, 1, "11.0.0.0/16", &[1, 20, 100]),
+        ],
+    );
+    let ev = kinds_of(&rep, EventKind::RpkiInvalid);
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    let e = ev[0];
+    assert_eq!(
+        (e.metric, e.prefix, e.culprit),
+        (Metric::RpkiInvalid, p("11.0.1.0/24"), 100)
+    );
+    assert_eq!(
+        (e.accomplices.as_slice(), e.start, e.end),
+        (&[10][..], 2000, 2300)
+    );
+    assert_eq!(
+        e.evidence.rpki_invalid,
+        Some(routenorms_rpki::InvalidReason::Length)
+    );
+    assert_eq!(kinds_of(&rep, EventKind::SubMoas).len(), 1);
+    assert_eq!(
+        (rep.counts.rpki_invalid, rep.counts.events_rpki_invalid),
+        (1, 1)
+    );
+}
+
+#[test]
+fn a_baseline_prefix_no_peer_carries_any_more_is_an_outage_of_its_origin_until_it_returns() {
+    let b = Bogons::special_only();
+    let base = [
+        rib(1000, 1, "11.0.0.0/16", &[1, 100]),
+        rib(1000, 2, "11.0.0.0/16", &[2, 20, 100]),
+        rib(1000, 1, "11.1.0.0/16", &[1, 100]),
+    ];
+    let rep = run(
+        Oracles::new(&b),
+        &base,
+        &[
+            // One of two peers: still carried.
+            wd(2000, 1, "11.0.0.0/16"),
+            // A withdrawal of what the peer never had changes nothing.
+            wd(2050, 1, "11.0.0.0/16"),
+            wd(2100, 2, "11.0.0.0/16"),
+            ann(2700, 1, "11.0.0.0/16", &[1, 100]),
+            // A prefix not in the baseline coming and going is no outage.
+            ann(2800, 1, "11.9.0.0/16", &[1, 100]),
+            wd(2900, 1, "11.9.0.0/16"),
+        ],
+    );
+    let ev = kinds_of(&rep, EventKind::Outage);
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    let e = ev[0];
+    assert_eq!(
+        (e.metric, e.prefix, e.culprit),
+        (Metric::Outage, p("11.0.0.0/16"), 100)
+    );
+    assert_eq!((e.start, e.end, e.ongoing), (2100, 2700, false));
+    assert_eq!(e.peers.len(), 1);
+    assert!(e.accomplices.is_empty());
+    assert_eq!((rep.counts.outage, rep.counts.events_outage), (1, 1));
+
+    // A later snapshot not listing the prefix for any peer that carried it: an outage
+    // from the snapshot time, ongoing.
+    let mut d = IncidentDetector::new(Oracles::new(&b));
+    d.begin_snapshot(1000);
+    for e in &base {
+        d.apply(e);
+    }
+    d.end_snapshot();
+    d.end_baseline();
+    d.begin_snapshot(5000);
+    d.apply(&rib(5000, 1, "11.1.0.0/16", &[1, 100]));
+    d.apply(&rib(5000, 2, "11.1.0.0/16", &[2, 20, 100]));
+    d.end_snapshot();
+    let rep = d.finish();
+    let ev = kinds_of(&rep, EventKind::Outage);
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert_eq!(
+        (ev[0].prefix, ev[0].start, ev[0].ongoing),
+        (p("11.0.0.0/16"), 5000, true)
+    );
+    assert_eq!(ev[0].peers.len(), 2);
+}
+
+#[test]
+fn a_session_going_down_or_a_baseline_of_updates_makes_no_outage() {
+    let b = Bogons::special_only();
+    let down = RouteEntry {
+        kind: EntryKind::PeerDown,
+        time: Timestamp::from_secs(2000),
+        peer: peer(1),
+        prefix: None,
+        path_id: None,
+        path: None,
+        only_to_customer: None,
+    };
+    let rep = run(
+        Oracles::new(&b),
+        &[rib(1000, 1, "11.0.0.0/16", &[1, 100])],
+        &[down],
+    );
+    assert!(kinds_of(&rep, EventKind::Outage).is_empty());
+
+    // Updates only: who else carries the prefix is unknown, so no outage is claimed.
+    let mut d = IncidentDetector::new(Oracles::new(&b));
+    d.baseline_until(1100);
+    d.apply(&ann(1000, 1, "11.0.0.0/16", &[1, 100]));
+    d.apply(&wd(2000, 1, "11.0.0.0/16"));
+    assert!(kinds_of(&d.finish(), EventKind::Outage).is_empty());
 }

@@ -1,0 +1,590 @@
+//! The MANRS metrics per ASN for one period, their scores and labels, and the roll-ups per
+//! country, RIR region and globally. `docs/metrics.md` is the operator's description of every
+//! figure; this module is its implementation, and the constants below are the numbers that
+//! document quotes.
+//!
+//! | action (score)      | metrics | metric value                         | metric score              |
+//! |---------------------|---------|--------------------------------------|---------------------------|
+//! | 1 `filtering`       | M1, M1C, M2, M2C, M3, M3C, M4, M4C | summed incident weight | 100 − 10 × weight, ≥ 0 |
+//! | 2 `anti_spoofing`   | M5      | share of Spoofer sessions blocked    | 100 × share               |
+//! | 3 `coordination`    | M6      | 1 when contact information is found  | 100 or 0                  |
+//! | 4 `validation`      | M7IRR, M7RPKI | registered share; valid − 10 × invalid share | 100 × value, ≥ 0 |
+//!
+//! An action's score is the mean of its metrics' scores that have data; an action none of
+//! whose metrics has data is "no data" (never zero). Labels: Ready from [`READY_FROM`],
+//! Aspiring from [`ASPIRING_FROM`], Lagging below.
+//!
+//! Incident metrics: Mn counts the incidents whose culprit is the AS, MnC those in which the
+//! AS is an accomplice (the direct upstream that accepted and passed on its customer's
+//! announcement). Down-ranked possible hijacks are listed in the evidence but carry no
+//! weight. M7 counts the AS's routes — distinct (prefix, origin) pairs it originates in the
+//! snapshot.
+//!
+//! Scored ASNs: those whose originated routes were seen by at least
+//! [`DEFAULT_MIN_PEERS`] distinct peer ASNs (configurable). Other ASNs that appear (transit
+//! only, or too little visible) still get a card, marked `scored: false`, and are left out
+//! of the roll-ups.
+
+use crate::bogons::Delegations;
+use crate::classify::RibClassification;
+use crate::contacts::{ContactEvidence, Contacts};
+use crate::incidents::{Incident, IncidentReport, Metric};
+use crate::spoofer::SpooferResults;
+use routenorms_rpki::RovState;
+use routenorms_topology::CustomerCones;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// ASNs whose routes fewer distinct peer ASNs saw are not scored.
+pub const DEFAULT_MIN_PEERS: u32 = 5;
+/// A score from this value up is labelled Ready.
+pub const READY_FROM: f64 = 90.0;
+/// A score from this value up (and below [`READY_FROM`]) is labelled Aspiring.
+pub const ASPIRING_FROM: f64 = 50.0;
+/// Points an incident metric loses per unit of incident weight.
+pub const POINTS_PER_WEIGHT: f64 = 10.0;
+/// M7RPKI = valid share − this × invalid share.
+pub const INVALID_FACTOR: f64 = 10.0;
+/// How many incidents or routes a metric's evidence lists.
+pub const EVIDENCE_ITEMS: usize = 10;
+
+/// The four MANRS actions, in report order.
+pub const ACTIONS: [(&str, &str, &[&str]); 4] = [
+    (
+        "filtering",
+        "Action 1: Filtering",
+        &["M1", "M1C", "M2", "M2C", "M3", "M3C", "M4", "M4C"],
+    ),
+    ("anti_spoofing", "Action 2: Anti-spoofing", &["M5"]),
+    ("coordination", "Action 3: Coordination", &["M6"]),
+    (
+        "validation",
+        "Action 4: Global validation",
+        &["M7IRR", "M7RPKI"],
+    ),
+];
+
+/// Settings of a metrics computation.
+#[derive(Clone, Debug)]
+pub struct MetricsConfig {
+    /// The period the data stands for (e.g. `2026-11`).
+    pub period: String,
+    /// Visibility threshold in distinct peer ASNs.
+    pub min_peers: u32,
+}
+
+/// A score's label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    Ready,
+    Aspiring,
+    Lagging,
+    NoData,
+}
+
+impl Label {
+    pub fn of(score: Option<f64>) -> Label {
+        match score {
+            None => Label::NoData,
+            Some(s) if s >= READY_FROM => Label::Ready,
+            Some(s) if s >= ASPIRING_FROM => Label::Aspiring,
+            Some(_) => Label::Lagging,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Label::Ready => "ready",
+            Label::Aspiring => "aspiring",
+            Label::Lagging => "lagging",
+            Label::NoData => "no data",
+        }
+    }
+}
+
+/// One metric of one ASN.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct MetricCard {
+    /// The measured value (`null`: no data).
+    pub value: Option<f64>,
+    /// 0–100 (`null`: no data).
+    pub score: Option<f64>,
+    /// Why there is no data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_data: Option<String>,
+    /// What the value rests on.
+    pub evidence: Value,
+}
+
+impl MetricCard {
+    fn no_data(why: impl Into<String>) -> MetricCard {
+        MetricCard {
+            value: None,
+            score: None,
+            no_data: Some(why.into()),
+            evidence: Value::Null,
+        }
+    }
+}
+
+/// One action of one ASN.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ActionCard {
+    pub title: &'static str,
+    pub score: Option<f64>,
+    pub label: Label,
+    pub metrics: &'static [&'static str],
+}
+
+/// The report card of one ASN for one period.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct AsnCard {
+    pub asn: u32,
+    pub name: Option<String>,
+    pub country: Option<String>,
+    /// The RIR whose region the ASN belongs to.
+    pub region: Option<String>,
+    pub period: String,
+    /// Seen by enough peers to be scored (and counted in roll-ups).
+    pub scored: bool,
+    /// Distinct peers (ASN, session) and peer ASNs that saw its routes.
+    pub peers: u32,
+    pub peer_asns: u32,
+    /// Routes it originates.
+    pub routes: u32,
+    /// Size of its customer cone (ASes, itself included), when cones were given.
+    pub customer_cone: Option<u32>,
+    /// Every action with data is Ready (and at least one has data).
+    pub ready: bool,
+    pub actions: BTreeMap<&'static str, ActionCard>,
+    pub metrics: BTreeMap<&'static str, MetricCard>,
+}
+
+/// Everything the metrics are computed from. Absent optional inputs make their metrics
+/// "no data".
+#[derive(Clone, Copy, Debug)]
+pub struct MetricInputs<'a> {
+    pub classification: &'a RibClassification,
+    pub incidents: &'a IncidentReport,
+    pub contacts: Option<&'a Contacts>,
+    pub spoofer: Option<&'a SpooferResults>,
+    pub delegations: Option<&'a Delegations>,
+    pub cones: Option<&'a CustomerCones>,
+}
+
+/// The index of a MANRS filtering metric (M1..M4 → 0..3); other metrics are not scored.
+fn filtering_index(m: Metric) -> Option<usize> {
+    if m == Metric::RouteLeak {
+        Some(0)
+    } else if m == Metric::Hijack {
+        Some(1)
+    } else if m == Metric::BogonPrefix {
+        Some(2)
+    } else if m == Metric::BogonAsn {
+        Some(3)
+    } else {
+        None
+    }
+}
+
+const FILTERING_NAMES: [(&str, &str); 4] =
+    [("M1", "M1C"), ("M2", "M2C"), ("M3", "M3C"), ("M4", "M4C")];
+
+/// Per ASN: the incidents it is culprit of and accomplice in, per filtering metric.
+#[derive(Default)]
+struct IncidentTally {
+    culprit: [Vec<usize>; 4],
+    accomplice: [Vec<usize>; 4],
+}
+
+#[derive(Default)]
+struct RouteTally {
+    valid: u64,
+    invalid: u64,
+    not_found: u64,
+    irr_known: u64,
+    irr_registered: u64,
+    invalid_routes: Vec<Value>,
+    unregistered_routes: Vec<Value>,
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// The incident as a metric's evidence shows it (`id` is its 1-based position in the
+/// report's incident list, the id the store and the API use).
+pub fn incident_evidence(id: usize, i: &Incident) -> Value {
+    let first = &i.events[0];
+    json!({
+        "id": id,
+        "kind": first.kind,
+        "metric": i.metric,
+        "prefix": first.prefix.to_string(),
+        "prefixes": i.events.len(),
+        "culprit": i.culprit,
+        "accomplices": i.accomplices,
+        "start": i.start,
+        "end": i.end,
+        "ongoing": i.ongoing,
+        "weight": i.weight,
+        "downranked": i.downranked,
+        "peers": i.peers,
+        "evidence": first.evidence,
+    })
+}
+
+fn incident_metric(ids: &[usize], incidents: &[Incident], role: &str) -> MetricCard {
+    let mut weight = 0.0;
+    let mut counted = 0u64;
+    let mut downranked = 0u64;
+    for &i in ids {
+        if incidents[i].downranked {
+            downranked += 1;
+        } else {
+            weight += incidents[i].weight;
+            counted += 1;
+        }
+    }
+    let mut top: Vec<usize> = ids.to_vec();
+    top.sort_by(|&a, &b| {
+        incidents[b]
+            .weight
+            .total_cmp(&incidents[a].weight)
+            .then(a.cmp(&b))
+    });
+    top.truncate(EVIDENCE_ITEMS);
+    MetricCard {
+        value: Some(weight),
+        score: Some((100.0 - POINTS_PER_WEIGHT * weight).max(0.0)),
+        no_data: None,
+        evidence: json!({
+            "role": role,
+            "incidents": counted,
+            "downranked": downranked,
+            "weight": weight,
+            "top": top.iter().map(|&i| incident_evidence(i + 1, &incidents[i])).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+fn mean(xs: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let (mut n, mut s) = (0u32, 0.0);
+    for x in xs {
+        n += 1;
+        s += x;
+    }
+    (n > 0).then(|| s / n as f64)
+}
+
+/// The report cards of every ASN that originates a route or takes part in an incident,
+/// sorted by ASN.
+pub fn asn_cards(inp: &MetricInputs<'_>, cfg: &MetricsConfig) -> Vec<AsnCard> {
+    let c = inp.classification;
+    let incidents = &inp.incidents.incidents;
+    let vrps_given = c.summary.rpki.is_some();
+    let irr_given = c.summary.irr.is_some();
+
+    let mut tallies: BTreeMap<u32, IncidentTally> = BTreeMap::new();
+    for (i, inc) in incidents.iter().enumerate() {
+        let Some(m) = filtering_index(inc.metric) else {
+            continue;
+        };
+        tallies.entry(inc.culprit).or_default().culprit[m].push(i);
+        for &a in &inc.accomplices {
+            if a != inc.culprit {
+                tallies.entry(a).or_default().accomplice[m].push(i);
+            }
+        }
+    }
+    let mut routes: BTreeMap<u32, RouteTally> = BTreeMap::new();
+    for r in &c.routes {
+        let Some(origin) = r.origin else { continue };
+        let t = routes.entry(origin.0).or_default();
+        match r.rpki {
+            Some(RovState::Valid) => t.valid += 1,
+            Some(RovState::Invalid) => {
+                t.invalid += 1;
+                if t.invalid_routes.len() < EVIDENCE_ITEMS {
+                    t.invalid_routes.push(json!({
+                        "prefix": r.prefix.to_string(),
+                        "reason": r.rpki_reason,
+                        "peers": r.peers,
+                    }));
+                }
+            }
+            Some(RovState::NotFound) => t.not_found += 1,
+            None => {}
+        }
+        if let Some(st) = r.irr {
+            t.irr_known += 1;
+            if st.registered {
+                t.irr_registered += 1;
+            } else if t.unregistered_routes.len() < EVIDENCE_ITEMS {
+                t.unregistered_routes.push(json!({
+                    "prefix": r.prefix.to_string(),
+                    "irr": st.status,
+                    "peers": r.peers,
+                }));
+            }
+        }
+    }
+    let visibility: BTreeMap<u32, _> = c.origins.iter().map(|o| (o.asn, *o)).collect();
+    let mut asns: Vec<u32> = visibility.keys().copied().collect();
+    asns.extend(tallies.keys().copied());
+    asns.sort_unstable();
+    asns.dedup();
+
+    let empty_tally = IncidentTally::default();
+    let empty_routes = RouteTally::default();
+    asns.into_iter()
+        .map(|asn| {
+            let vis = visibility.get(&asn).copied().unwrap_or_default();
+            let tally = tallies.get(&asn).unwrap_or(&empty_tally);
+            let rt = routes.get(&asn).unwrap_or(&empty_routes);
+            let mut metrics: BTreeMap<&'static str, MetricCard> = BTreeMap::new();
+            for (m, (own, cust)) in FILTERING_NAMES.iter().enumerate() {
+                metrics.insert(
+                    own,
+                    incident_metric(&tally.culprit[m], incidents, "culprit"),
+                );
+                metrics.insert(
+                    cust,
+                    incident_metric(&tally.accomplice[m], incidents, "accomplice"),
+                );
+            }
+            // M5: anti-spoofing.
+            metrics.insert(
+                "M5",
+                match inp.spoofer {
+                    None => MetricCard::no_data("no Spoofer results given"),
+                    Some(s) => match s
+                        .by_asn
+                        .get(&asn)
+                        .and_then(|c| c.blocked_share().map(|b| (c, b)))
+                    {
+                        None => {
+                            MetricCard::no_data("no Spoofer session from this AS tested spoofing")
+                        }
+                        Some((counts, share)) => MetricCard {
+                            value: Some(round(share)),
+                            score: Some(round(100.0 * share)),
+                            no_data: None,
+                            evidence: json!({ "sessions": counts }),
+                        },
+                    },
+                },
+            );
+            // M6: coordination.
+            metrics.insert(
+                "M6",
+                match inp.contacts.filter(|c| !c.is_empty()) {
+                    None => MetricCard::no_data("no PeeringDB or IRR data given"),
+                    Some(c) => {
+                        let ev: Vec<ContactEvidence> = c.evidence(asn);
+                        let found = !ev.is_empty();
+                        MetricCard {
+                            value: Some(if found { 1.0 } else { 0.0 }),
+                            score: Some(if found { 100.0 } else { 0.0 }),
+                            no_data: None,
+                            evidence: json!({ "sources_searched": c.sources, "found": ev }),
+                        }
+                    }
+                },
+            );
+            // M7: IRR and RPKI.
+            let announced = vis.routes as u64;
+            metrics.insert(
+                "M7IRR",
+                if !irr_given {
+                    MetricCard::no_data("no IRR data given")
+                } else if rt.irr_known == 0 {
+                    MetricCard::no_data("announces no routes")
+                } else {
+                    let share = rt.irr_registered as f64 / rt.irr_known as f64;
+                    MetricCard {
+                        value: Some(round(share)),
+                        score: Some(round(100.0 * share)),
+                        no_data: None,
+                        evidence: json!({
+                            "routes": rt.irr_known,
+                            "registered": rt.irr_registered,
+                            "not_registered_examples": rt.unregistered_routes,
+                        }),
+                    }
+                },
+            );
+            let rpki_total = rt.valid + rt.invalid + rt.not_found;
+            metrics.insert(
+                "M7RPKI",
+                if !vrps_given {
+                    MetricCard::no_data("no VRPs given")
+                } else if rpki_total == 0 {
+                    MetricCard::no_data("announces no routes")
+                } else {
+                    let n = rpki_total as f64;
+                    let (v, i, nf) = (
+                        rt.valid as f64 / n,
+                        rt.invalid as f64 / n,
+                        rt.not_found as f64 / n,
+                    );
+                    let value = v - INVALID_FACTOR * i;
+                    MetricCard {
+                        value: Some(round(value)),
+                        score: Some(round((100.0 * value).max(0.0))),
+                        no_data: None,
+                        evidence: json!({
+                            "routes": rpki_total,
+                            "valid": rt.valid,
+                            "invalid": rt.invalid,
+                            "not_found": rt.not_found,
+                            "valid_share": round(v),
+                            "invalid_share": round(i),
+                            "not_found_share": round(nf),
+                            "invalid_examples": rt.invalid_routes,
+                        }),
+                    }
+                },
+            );
+            let mut actions = BTreeMap::new();
+            for (key, title, names) in ACTIONS {
+                let score = mean(names.iter().filter_map(|n| metrics[n].score)).map(round);
+                actions.insert(
+                    key,
+                    ActionCard {
+                        title,
+                        score,
+                        label: Label::of(score),
+                        metrics: names,
+                    },
+                );
+            }
+            let with_data: Vec<&ActionCard> =
+                actions.values().filter(|a| a.score.is_some()).collect();
+            let ready = !with_data.is_empty() && with_data.iter().all(|a| a.label == Label::Ready);
+            let d = inp.delegations;
+            let country = d
+                .and_then(|d| d.asn_country(asn))
+                .or_else(|| inp.contacts.and_then(|c| c.country(asn)))
+                .map(str::to_string);
+            AsnCard {
+                asn,
+                name: inp
+                    .contacts
+                    .and_then(|c| c.network(asn))
+                    .map(|n| n.name.clone())
+                    .filter(|n| !n.is_empty()),
+                country,
+                region: d.and_then(|d| d.asn_rir(asn)).map(|r| r.name().to_string()),
+                period: cfg.period.clone(),
+                scored: vis.peer_asns >= cfg.min_peers && announced > 0,
+                peers: vis.peers,
+                peer_asns: vis.peer_asns,
+                routes: vis.routes,
+                customer_cone: inp.cones.map(|c| c.size(asn).max(1) as u32),
+                ready,
+                actions,
+                metrics,
+            }
+        })
+        .collect()
+}
+
+/// One action over a group of ASNs.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct ActionRollup {
+    /// Mean score over the group's scored ASNs with data.
+    pub unweighted: Option<f64>,
+    /// The same mean weighted by each ASN's number of routes.
+    pub weighted: Option<f64>,
+    pub ready: u32,
+    pub aspiring: u32,
+    pub lagging: u32,
+    pub no_data: u32,
+}
+
+/// A group of ASNs: a country, an RIR region or everyone.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Rollup {
+    /// `country`, `region` or `global`.
+    pub scope: &'static str,
+    /// The country code or RIR name (empty for global).
+    pub key: String,
+    pub period: String,
+    /// ASNs with a card in the group, and those scored.
+    pub asns: u32,
+    pub asns_scored: u32,
+    /// Routes originated by the scored ASNs.
+    pub routes: u64,
+    pub actions: BTreeMap<&'static str, ActionRollup>,
+    /// Scored ASNs Ready in every action with data, and their share.
+    pub ready: u32,
+    pub ready_share: Option<f64>,
+}
+
+fn rollup(scope: &'static str, key: String, period: &str, cards: &[&AsnCard]) -> Rollup {
+    let scored: Vec<&&AsnCard> = cards.iter().filter(|c| c.scored).collect();
+    let mut actions = BTreeMap::new();
+    for (name, _, _) in ACTIONS {
+        let mut r = ActionRollup::default();
+        let (mut sum, mut n, mut wsum, mut w) = (0.0, 0u32, 0.0, 0u64);
+        for c in &scored {
+            let a = &c.actions[name];
+            match a.label {
+                Label::Ready => r.ready += 1,
+                Label::Aspiring => r.aspiring += 1,
+                Label::Lagging => r.lagging += 1,
+                Label::NoData => r.no_data += 1,
+            }
+            if let Some(s) = a.score {
+                sum += s;
+                n += 1;
+                wsum += s * c.routes as f64;
+                w += c.routes as u64;
+            }
+        }
+        r.unweighted = (n > 0).then(|| round(sum / n as f64));
+        r.weighted = (w > 0).then(|| round(wsum / w as f64));
+        actions.insert(name, r);
+    }
+    let ready = scored.iter().filter(|c| c.ready).count() as u32;
+    Rollup {
+        scope,
+        key,
+        period: period.to_string(),
+        asns: cards.len() as u32,
+        asns_scored: scored.len() as u32,
+        routes: scored.iter().map(|c| c.routes as u64).sum(),
+        actions,
+        ready,
+        ready_share: (!scored.is_empty()).then(|| round(ready as f64 / scored.len() as f64)),
+    }
+}
+
+/// The roll-ups: global, then per country and per region (each sorted by key). ASNs
+/// without a known country or region are only in the global one.
+pub fn rollups(cards: &[AsnCard], period: &str) -> (Rollup, Vec<Rollup>, Vec<Rollup>) {
+    let all: Vec<&AsnCard> = cards.iter().collect();
+    let mut by_country: BTreeMap<&str, Vec<&AsnCard>> = BTreeMap::new();
+    let mut by_region: BTreeMap<&str, Vec<&AsnCard>> = BTreeMap::new();
+    for c in cards {
+        if let Some(cc) = &c.country {
+            by_country.entry(cc).or_default().push(c);
+        }
+        if let Some(r) = &c.region {
+            by_region.entry(r).or_default().push(c);
+        }
+    }
+    (
+        rollup("global", String::new(), period, &all),
+        by_country
+            .into_iter()
+            .map(|(k, v)| rollup("country", k.to_string(), period, &v))
+            .collect(),
+        by_region
+            .into_iter()
+            .map(|(k, v)| rollup("region", k.to_string(), period, &v))
+            .collect(),
+    )
+}

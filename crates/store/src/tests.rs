@@ -1,0 +1,338 @@
+use super::*;
+
+fn temp_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("routenorms-store-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("store.db")
+}
+
+fn loc(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A period whose report names its version and how many cards it has, so a reader can tell
+/// a torn write from a whole one.
+fn period(name: &str, version: u32, cards: u32) -> PeriodData {
+    PeriodData {
+        period: name.to_string(),
+        created_at: "2026-12-07T00:00:00Z".to_string(),
+        report: format!("{{\"version\":{version},\"cards\":{cards}}}"),
+        cards: (0..cards)
+            .map(|i| CardRow {
+                asn: 64_500 + i,
+                name: Some(format!("NET-{i}")),
+                country: Some(if i % 2 == 0 { "NL" } else { "BR" }.to_string()),
+                region: Some("RIPE NCC".to_string()),
+                scored: i % 3 != 0,
+                ready: i % 5 == 0,
+                routes: i as u64,
+                card: format!("{{\"asn\":{},\"version\":{version}}}", 64_500 + i),
+            })
+            .collect(),
+        rollups: vec![
+            RollupRow {
+                scope: "global".into(),
+                key: String::new(),
+                rollup: format!("{{\"version\":{version}}}"),
+            },
+            RollupRow {
+                scope: "country".into(),
+                key: "NL".into(),
+                rollup: "{}".into(),
+            },
+        ],
+        incidents: vec![
+            IncidentRow {
+                id: 1,
+                metric: "hijack".into(),
+                kind: "moas".into(),
+                culprit: 64_501,
+                accomplices: vec![64_502, 64_503],
+                start: 100,
+                end: 200,
+                weight: 1.0,
+                incident: "{\"id\":1}".into(),
+            },
+            IncidentRow {
+                id: 2,
+                metric: "route_leak".into(),
+                kind: "route_leak".into(),
+                culprit: 64_503,
+                accomplices: vec![],
+                start: 300,
+                end: 400,
+                weight: 2.0,
+                incident: "{\"id\":2}".into(),
+            },
+        ],
+        routes: vec![RouteRow {
+            origin: 64_501,
+            prefix: "192.0.2.0/24".into(),
+            peers: 7,
+            peer_asns: 6,
+            rpki: Some("invalid".into()),
+            irr: Some("match".into()),
+            bogon_prefix: true,
+            bogon_asn: false,
+            leakers: String::new(),
+        }],
+    }
+}
+
+#[test]
+fn a_new_store_gets_the_current_schema_and_keeps_what_was_written() {
+    let p = temp_path("reopen");
+    let mut s = Store::open(loc(&p)).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    s.replace_period(&period("2026-10", 1, 4)).unwrap();
+    drop(s);
+    let s = Store::open_existing(loc(&p)).unwrap();
+    assert_eq!(s.periods().unwrap(), ["2026-10"]);
+    assert_eq!(
+        s.report("2026-10").unwrap().as_deref(),
+        Some("{\"version\":1,\"cards\":4}")
+    );
+    assert_eq!(
+        s.card("2026-10", 64_501)
+            .unwrap()
+            .unwrap()
+            .country
+            .as_deref(),
+        Some("BR")
+    );
+    assert!(s.card("2026-10", 1).unwrap().is_none());
+    assert_eq!(
+        s.routes("2026-10", 64_501, Page::default()).unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn rewriting_a_period_replaces_it_and_keeps_the_others() {
+    let p = temp_path("replace");
+    let mut s = Store::open(loc(&p)).unwrap();
+    s.replace_period(&period("2026-10", 1, 6)).unwrap();
+    s.replace_period(&period("2026-11", 1, 6)).unwrap();
+    s.replace_period(&period("2026-11", 2, 3)).unwrap();
+    assert_eq!(s.periods().unwrap(), ["2026-10", "2026-11"]);
+    assert_eq!(s.latest_period().unwrap().as_deref(), Some("2026-11"));
+    let all = CardFilter::default();
+    assert_eq!(s.cards("2026-11", &all, Page::default()).unwrap().len(), 3);
+    assert_eq!(s.cards("2026-10", &all, Page::default()).unwrap().len(), 6);
+    let history = s.card_history(64_500).unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(history[1].1.card.contains("\"version\":2"));
+}
+
+#[test]
+fn card_listings_filter_by_country_region_and_scoring_and_page() {
+    let p = temp_path("cards");
+    let mut s = Store::open(loc(&p)).unwrap();
+    s.replace_period(&period("2026-11", 1, 10)).unwrap();
+    let nl = CardFilter {
+        country: Some("NL".into()),
+        ..CardFilter::default()
+    };
+    let asns: Vec<u32> = s
+        .cards("2026-11", &nl, Page::default())
+        .unwrap()
+        .iter()
+        .map(|c| c.asn)
+        .collect();
+    assert_eq!(asns, [64_500, 64_502, 64_504, 64_506, 64_508]);
+    let scored = CardFilter {
+        scored_only: true,
+        ..CardFilter::default()
+    };
+    assert_eq!(
+        s.cards("2026-11", &scored, Page::default()).unwrap().len(),
+        6
+    );
+    let page = Page {
+        limit: 2,
+        offset: 3,
+    };
+    let asns: Vec<u32> = s
+        .cards("2026-11", &CardFilter::default(), page)
+        .unwrap()
+        .iter()
+        .map(|c| c.asn)
+        .collect();
+    assert_eq!(asns, [64_503, 64_504]);
+    assert_eq!(s.rollups("2026-11", "country").unwrap()[0].key, "NL");
+    assert_eq!(
+        s.rollup("2026-11", "global", "").unwrap().as_deref(),
+        Some("{\"version\":1}")
+    );
+}
+
+#[test]
+fn incidents_are_found_through_culprit_or_accomplice_metric_and_time() {
+    let p = temp_path("incidents");
+    let mut s = Store::open(loc(&p)).unwrap();
+    s.replace_period(&period("2026-11", 1, 2)).unwrap();
+    let ids = |f: IncidentFilter| -> Vec<u64> {
+        s.incidents("2026-11", &f, Page::default())
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect()
+    };
+    // Heaviest first.
+    assert_eq!(ids(IncidentFilter::default()), [2, 1]);
+    // 64503 is accomplice of 1 and culprit of 2; 64502 only accomplice of 1.
+    assert_eq!(
+        ids(IncidentFilter {
+            asn: Some(64_503),
+            ..Default::default()
+        }),
+        [2, 1]
+    );
+    assert_eq!(
+        ids(IncidentFilter {
+            asn: Some(64_502),
+            ..Default::default()
+        }),
+        [1]
+    );
+    assert_eq!(
+        ids(IncidentFilter {
+            metric: Some("hijack".into()),
+            ..Default::default()
+        }),
+        [1]
+    );
+    assert_eq!(
+        ids(IncidentFilter {
+            from: Some(250),
+            to: Some(1000),
+            ..Default::default()
+        }),
+        [2]
+    );
+    let one = &s
+        .incidents("2026-11", &IncidentFilter::default(), Page::default())
+        .unwrap()[1];
+    assert_eq!(one.accomplices, [64_502, 64_503]);
+}
+
+#[test]
+fn reading_a_missing_store_says_so_and_clickhouse_is_refused_plainly() {
+    let p = temp_path("missing");
+    match Store::open_existing(loc(&p)) {
+        Err(StoreError::Missing { .. }) => {}
+        other => panic!("expected Missing, got {other:?}"),
+    }
+    assert!(!p.exists(), "reading must not create a store");
+    match Store::open("clickhouse://127.0.0.1:8123/routenorms") {
+        Err(StoreError::Unsupported { .. }) => {}
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_store_from_a_newer_build_is_refused() {
+    let p = temp_path("newer");
+    drop(Store::open(loc(&p)).unwrap());
+    let c = Connection::open(&p).unwrap();
+    c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(c);
+    match Store::open_existing(loc(&p)) {
+        Err(StoreError::NewerSchema { found, .. }) => assert_eq!(found, SCHEMA_VERSION + 1),
+        other => panic!("expected NewerSchema, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
+    let p = temp_path("garbage");
+    std::fs::write(&p, b"this is not an SQLite database, just text").unwrap();
+    assert!(matches!(
+        Store::open_existing(loc(&p)),
+        Err(StoreError::Sqlite { .. })
+    ));
+}
+
+/// The child side of the kill test: rewrites one period forever, alternating two versions
+/// of different sizes. Runs only when the parent test starts it.
+#[test]
+#[ignore = "started by killed_writer_leaves_a_whole_period"]
+fn writer_child() {
+    let Ok(path) = std::env::var("ROUTENORMS_STORE_KILL_TEST") else {
+        return;
+    };
+    let mut s = Store::open(&path).unwrap();
+    let mut v = 2;
+    loop {
+        s.replace_period(&period(
+            "2026-11",
+            v,
+            if v % 2 == 0 { 20_000 } else { 7_000 },
+        ))
+        .unwrap();
+        v += 1;
+    }
+}
+
+/// kill -9 of a writer in the middle of its transactions leaves a store that opens and holds
+/// one whole version of the period (the report's card count equals the stored cards), and
+/// the other periods untouched.
+#[test]
+fn killed_writer_leaves_a_whole_period() {
+    let p = temp_path("kill");
+    let mut s = Store::open(loc(&p)).unwrap();
+    s.replace_period(&period("2026-10", 1, 5)).unwrap();
+    s.replace_period(&period("2026-11", 1, 5)).unwrap();
+    drop(s);
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "tests::writer_child", "--ignored", "--nocapture"])
+        .env("ROUTENORMS_STORE_KILL_TEST", &p)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    let s = Store::open_existing(loc(&p)).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&s.report("2026-11").unwrap().unwrap()).unwrap();
+    let cards = s
+        .cards(
+            "2026-11",
+            &CardFilter::default(),
+            Page {
+                limit: MAX_PAGE,
+                offset: 0,
+            },
+        )
+        .unwrap()
+        .len() as u64;
+    let declared = report["cards"].as_u64().unwrap();
+    // MAX_PAGE caps the listing; count past it with a second page.
+    let more = s
+        .cards(
+            "2026-11",
+            &CardFilter::default(),
+            Page {
+                limit: MAX_PAGE,
+                offset: MAX_PAGE as u64,
+            },
+        )
+        .unwrap()
+        .len() as u64;
+    assert_eq!(cards + more, declared, "torn period: {report}");
+    // The child did write (else this test proves nothing).
+    assert!(
+        report["version"].as_u64().unwrap() >= 2,
+        "the writer never committed: {report}"
+    );
+    assert_eq!(
+        s.cards("2026-10", &CardFilter::default(), Page::default())
+            .unwrap()
+            .len(),
+        5
+    );
+}

@@ -588,3 +588,230 @@ pub fn rollups(cards: &[AsnCard], period: &str) -> (Rollup, Vec<Rollup>, Vec<Rol
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::{OriginVisibility, RouteClass, RpkiCounts, Summary};
+    use crate::incidents::{Event, EventKind, Evidence, PeerRef};
+    use crate::irr::IrrState;
+    use routenorms_types::Asn;
+
+    fn route(prefix: &str, origin: u32, rpki: RovState, registered: bool) -> RouteClass {
+        RouteClass {
+            prefix: prefix.parse().unwrap(),
+            origin: Some(Asn(origin)),
+            peers: 6,
+            peer_asns: 6,
+            rpki: Some(rpki),
+            rpki_reason: None,
+            irr: Some(IrrState {
+                status: if registered {
+                    "match"
+                } else {
+                    "not-registered"
+                },
+                registered,
+            }),
+            bogon_prefix: false,
+            bogon_asn: false,
+            aspa: None,
+            leakers: Vec::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    fn incident(
+        metric: Metric,
+        kind: EventKind,
+        culprit: u32,
+        accomplice: u32,
+        secs: u32,
+    ) -> Incident {
+        let event = Event {
+            kind,
+            metric,
+            prefix: "192.0.2.0/24".parse().unwrap(),
+            culprit,
+            accomplices: vec![accomplice],
+            start: 1000,
+            end: 1000 + secs,
+            ongoing: false,
+            from_start: false,
+            peers: vec![PeerRef {
+                asn: 9,
+                addr: "192.0.2.9".parse().unwrap(),
+            }],
+            evidence: Evidence {
+                path: format!("9 {accomplice} {culprit}"),
+                only_to_customer: None,
+                previous_origins: Vec::new(),
+                covering_prefix: None,
+                leak: None,
+                bogon_asn: None,
+                forged_link: None,
+                rpki_invalid: None,
+            },
+            downranked: Vec::new(),
+        };
+        Incident {
+            metric,
+            culprit,
+            start: event.start,
+            end: event.end,
+            ongoing: false,
+            weight: crate::incidents::weight(secs),
+            downranked: false,
+            accomplices: vec![accomplice],
+            peers: 1,
+            events: vec![event],
+        }
+    }
+
+    /// AS 100: 4 routes (3 valid, 1 invalid; 2 registered), culprit of a 2-hour hijack.
+    /// AS 200: 1 valid registered route, accomplice of that hijack, seen by 3 peer ASNs only.
+    /// AS 300: transit only, culprit of a 10-minute route leak.
+    fn classification() -> RibClassification {
+        RibClassification {
+            summary: Summary {
+                rpki: Some(RpkiCounts::default()),
+                irr: Some(BTreeMap::new()),
+                ..Summary::default()
+            },
+            routes: vec![
+                route("10.0.0.0/24", 100, RovState::Valid, true),
+                route("10.0.1.0/24", 100, RovState::Valid, true),
+                route("10.0.2.0/24", 100, RovState::Valid, false),
+                route("10.0.3.0/24", 100, RovState::Invalid, false),
+                route("10.1.0.0/24", 200, RovState::Valid, true),
+            ],
+            origins: vec![
+                OriginVisibility {
+                    asn: 100,
+                    peers: 8,
+                    peer_asns: 6,
+                    routes: 4,
+                },
+                OriginVisibility {
+                    asn: 200,
+                    peers: 3,
+                    peer_asns: 3,
+                    routes: 1,
+                },
+            ],
+            ..RibClassification::default()
+        }
+    }
+
+    fn cards() -> Vec<AsnCard> {
+        let c = classification();
+        let incidents = IncidentReport {
+            incidents: vec![
+                incident(Metric::Hijack, EventKind::Moas, 100, 200, 7200),
+                incident(Metric::RouteLeak, EventKind::RouteLeak, 300, 100, 600),
+            ],
+            ..IncidentReport::default()
+        };
+        asn_cards(
+            &MetricInputs {
+                classification: &c,
+                incidents: &incidents,
+                contacts: None,
+                spoofer: None,
+                delegations: None,
+                cones: None,
+            },
+            &MetricsConfig {
+                period: "2026-11".into(),
+                min_peers: DEFAULT_MIN_PEERS,
+            },
+        )
+    }
+
+    #[test]
+    fn labels_follow_the_documented_thresholds() {
+        assert_eq!(Label::of(Some(90.0)), Label::Ready);
+        assert_eq!(Label::of(Some(89.99)), Label::Aspiring);
+        assert_eq!(Label::of(Some(50.0)), Label::Aspiring);
+        assert_eq!(Label::of(Some(49.9)), Label::Lagging);
+        assert_eq!(Label::of(Some(0.0)), Label::Lagging);
+        assert_eq!(Label::of(None), Label::NoData);
+    }
+
+    #[test]
+    fn culprits_and_accomplices_count_on_their_own_metrics_with_the_incident_weight() {
+        let cards = cards();
+        let asns: Vec<u32> = cards.iter().map(|c| c.asn).collect();
+        assert_eq!(
+            asns,
+            [100, 200, 300],
+            "origins and incident parties get cards"
+        );
+        let (a100, a200, a300) = (&cards[0], &cards[1], &cards[2]);
+        // A 2-hour hijack weighs 1: M2 = 1, score 90; its upstream carries it on M2C.
+        assert_eq!(a100.metrics["M2"].value, Some(1.0));
+        assert_eq!(a100.metrics["M2"].score, Some(90.0));
+        assert_eq!(a200.metrics["M2C"].value, Some(1.0));
+        assert_eq!(a200.metrics["M2"].value, Some(0.0));
+        // A 10-minute leak weighs 0.5, on M1 of the leaker and M1C of AS 100.
+        assert_eq!(a300.metrics["M1"].value, Some(0.5));
+        assert_eq!(a100.metrics["M1C"].value, Some(0.5));
+        assert_eq!(a100.metrics["M1C"].score, Some(95.0));
+        // Filtering = mean of the eight metric scores.
+        let expected = (100.0 * 6.0 + 90.0 + 95.0) / 8.0;
+        assert_eq!(a100.actions["filtering"].score, Some(round(expected)));
+    }
+
+    #[test]
+    fn validation_metrics_follow_the_formulas_and_absent_inputs_are_no_data() {
+        let a100 = &cards()[0];
+        // M7IRR: 2 of 4 routes registered.
+        assert_eq!(a100.metrics["M7IRR"].value, Some(0.5));
+        assert_eq!(a100.metrics["M7IRR"].score, Some(50.0));
+        // M7RPKI: valid 3/4 - 10 × invalid 1/4 = -1.75, score floored at 0.
+        assert_eq!(a100.metrics["M7RPKI"].value, Some(-1.75));
+        assert_eq!(a100.metrics["M7RPKI"].score, Some(0.0));
+        assert_eq!(a100.actions["validation"].score, Some(25.0));
+        assert_eq!(a100.actions["validation"].label, Label::Lagging);
+        // No Spoofer file, no contacts: no data, not zero, and the actions say so.
+        for m in ["M5", "M6"] {
+            assert_eq!(a100.metrics[m].value, None);
+            assert!(a100.metrics[m].no_data.is_some());
+        }
+        assert_eq!(a100.actions["anti_spoofing"].label, Label::NoData);
+        assert_eq!(a100.actions["coordination"].score, None);
+        // The transit-only AS has no routes: its validation is no data.
+        assert_eq!(cards()[2].actions["validation"].label, Label::NoData);
+    }
+
+    #[test]
+    fn only_origins_seen_by_enough_peer_asns_are_scored_and_rolled_up() {
+        let cards = cards();
+        assert!(cards[0].scored);
+        assert!(!cards[1].scored, "3 peer ASNs < 5");
+        assert!(!cards[2].scored, "no routes");
+        let (global, countries, regions) = rollups(&cards, "2026-11");
+        assert!(countries.is_empty() && regions.is_empty());
+        assert_eq!(global.asns, 3);
+        assert_eq!(global.asns_scored, 1);
+        assert_eq!(global.routes, 4);
+        assert_eq!(global.actions["validation"].unweighted, Some(25.0));
+        assert_eq!(global.actions["anti_spoofing"].no_data, 1);
+        assert_eq!(global.actions["anti_spoofing"].unweighted, None);
+    }
+
+    #[test]
+    fn weighted_roll_ups_weigh_each_asn_by_its_routes() {
+        let mut cards = cards();
+        cards.truncate(2);
+        cards[1].scored = true;
+        cards[0].routes = 3;
+        cards[1].routes = 1;
+        cards[0].actions.get_mut("validation").unwrap().score = Some(20.0);
+        cards[1].actions.get_mut("validation").unwrap().score = Some(100.0);
+        let (global, _, _) = rollups(&cards, "2026-11");
+        let v = &global.actions["validation"];
+        assert_eq!(v.unweighted, Some(60.0));
+        assert_eq!(v.weighted, Some(40.0));
+    }
+}

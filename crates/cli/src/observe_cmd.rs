@@ -2,6 +2,7 @@
 //! (`routenorms_observe::observation`) and write it to the store, one period in one
 //! transaction. `routenorms demo` does the same on a simulated Internet.
 
+use crate::rpki_cmd::load_payload;
 use crate::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -12,7 +13,7 @@ use routenorms_irr::load::LoadOptions;
 use routenorms_observe::bogons::{BogonList, Bogons, Delegations};
 use routenorms_observe::checks::Oracles;
 use routenorms_observe::contacts::Contacts;
-use routenorms_observe::incidents::Incident;
+use routenorms_observe::incidents::{first_record_time, Incident};
 use routenorms_observe::irr::{IrrOracle, IrrState};
 use routenorms_observe::metrics::{incident_evidence, MetricsConfig, DEFAULT_MIN_PEERS};
 use routenorms_observe::observation::{
@@ -23,7 +24,7 @@ use routenorms_rpki::{AspaSet, VrpSet};
 use routenorms_store::{CardRow, IncidentRow, PeriodData, RollupRow, RouteRow, Store};
 use routenorms_topology::{AsRelationships, CustomerCones};
 use routenorms_types::{Asn, Prefix};
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -217,16 +218,11 @@ fn check_files(a: &ObserveArgs) -> Result<()> {
     Ok(())
 }
 
-fn load_payload(path: &Path) -> Result<routenorms_rpki::Payload> {
-    routenorms_rpki::load_path(path)
-        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim()))
-}
-
 fn load_all(a: &ObserveArgs, threads: usize) -> Result<Loaded> {
     type R<T> = Result<T>;
     std::thread::scope(|s| -> Result<Loaded> {
         let vrps = s.spawn(|| -> R<_> {
-            let p = load_payload(&a.vrps)?;
+            let p = load_payload(&a.vrps, None)?;
             let i = info(
                 "vrps",
                 &a.vrps,
@@ -243,7 +239,7 @@ fn load_all(a: &ObserveArgs, threads: usize) -> Result<Loaded> {
             a.aspa
                 .as_ref()
                 .map(|path| {
-                    let p = load_payload(path)?;
+                    let p = load_payload(path, None)?;
                     if p.aspas.is_empty() {
                         bail!("--aspa {}: the file holds no ASPA objects", path.display());
                     }
@@ -491,21 +487,6 @@ fn load_all(a: &ObserveArgs, threads: usize) -> Result<Loaded> {
     })
 }
 
-/// The time of the first MRT record of a file (the first four bytes of its first header).
-fn first_record_time(path: &Path) -> Result<Option<u32>> {
-    let mut input = routenorms_mrt::input::open(
-        path,
-        routenorms_mrt::input::InputOptions { bzip2_threads: 1 },
-    )
-    .with_context(|| format!("--mrt {}: cannot open", path.display()))?;
-    let mut b = [0u8; 4];
-    match input.reader.read_exact(&mut b) {
-        Ok(()) => Ok(Some(u32::from_be_bytes(b))),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
-        Err(e) => Err(anyhow::Error::new(e).context(format!("--mrt {}", path.display()))),
-    }
-}
-
 /// One bar per stage, replaced as the run moves on.
 struct StageBars {
     enabled: bool,
@@ -614,9 +595,11 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
     let period = match &a.period {
         Some(p) => p.clone(),
         None => {
-            let t = first_record_time(&a.mrt[0])?.with_context(|| {
-                format!("--mrt {}: the file holds no MRT record", a.mrt[0].display())
-            })?;
+            let t = first_record_time(&a.mrt[0])
+                .with_context(|| format!("--mrt {}: cannot read", a.mrt[0].display()))?
+                .with_context(|| {
+                    format!("--mrt {}: the file holds no MRT record", a.mrt[0].display())
+                })?;
             utc_time(t)[..7].to_string()
         }
     };
@@ -638,8 +621,8 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
     };
     let progress = |stage: Stage, done: u64, total: u64| {
         let name = match stage {
+            Stage::Read => "read",
             Stage::Classify => "classify",
-            Stage::Incidents => "incidents",
             Stage::Metrics => "metrics",
         };
         bars.update(name, done, total);

@@ -112,7 +112,7 @@ fn load_vrps(path: &Path, slurm: Option<&Path>) -> Result<VrpSet> {
 }
 
 /// Loads a payload, applies SLURM, and reports every rejected entry on stderr.
-fn load_payload(path: &Path, slurm: Option<&Path>) -> Result<Payload> {
+pub(crate) fn load_payload(path: &Path, slurm: Option<&Path>) -> Result<Payload> {
     let mut payload: Payload =
         load_path(path).with_context(|| format!("cannot load VRPs from {}", path.display()))?;
     let mut rejected = payload.rejected.len();

@@ -251,6 +251,12 @@ impl RibClassifier {
         }
     }
 
+    /// Records a file whose entries were handed to [`RibClassifier::add`] by another reader
+    /// (e.g. the incident detector's, so a RIB is read once).
+    pub fn add_input(&mut self, file: InputFile) {
+        self.inputs.push(file);
+    }
+
     /// Reads a dump (any compression) on `threads` threads and adds its routes.
     pub fn add_file(&mut self, path: &Path, threads: usize) -> io::Result<&InputFile> {
         let (mut first, mut last) = (None::<Timestamp>, None::<Timestamp>);

@@ -808,13 +808,7 @@ mod tests {
             peers: Vec::new(),
             evidence: Evidence {
                 path: format!("1 7 {culprit}"),
-                only_to_customer: None,
-                previous_origins: Vec::new(),
-                covering_prefix: None,
-                leak: None,
-                bogon_asn: None,
-                forged_link: None,
-                rpki_invalid: None,
+                ..Evidence::default()
             },
             downranked: Vec::new(),
         }
@@ -950,13 +944,7 @@ mod tests {
             peers: Vec::new(),
             evidence: Evidence {
                 path: String::new(),
-                only_to_customer: None,
-                previous_origins: Vec::new(),
-                covering_prefix: None,
-                leak: None,
-                bogon_asn: None,
-                forged_link: None,
-                rpki_invalid: None,
+                ..Evidence::default()
             },
             downranked: Vec::new(),
         }

@@ -644,13 +644,7 @@ mod tests {
             }],
             evidence: Evidence {
                 path: format!("9 {accomplice} {culprit}"),
-                only_to_customer: None,
-                previous_origins: Vec::new(),
-                covering_prefix: None,
-                leak: None,
-                bogon_asn: None,
-                forged_link: None,
-                rpki_invalid: None,
+                ..Evidence::default()
             },
             downranked: Vec::new(),
         };

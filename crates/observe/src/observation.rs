@@ -7,7 +7,7 @@ use crate::bogons::Delegations;
 use crate::checks::Oracles;
 use crate::classify::{AspaCounts, InputFile, RibClassification, RibClassifier, RpkiCounts};
 use crate::contacts::Contacts;
-use crate::incidents::{detect_files, DetectorConfig, IncidentCounts, IncidentReport};
+use crate::incidents::{detect_files_sharing, DetectorConfig, IncidentCounts, IncidentReport};
 use crate::metrics::{
     asn_cards, incident_evidence, rollups, AsnCard, MetricInputs, MetricsConfig, Rollup,
 };
@@ -142,10 +142,11 @@ pub struct Observation {
 /// The stages a run goes through, for progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
-    /// Reading and classifying the RIB files (`done` of `total` files).
+    /// Reading the MRT files once (`done` of `total` RIB files): every RIB entry feeds both
+    /// the classification and the incident detector; updates go to the detector.
+    Read,
+    /// Checking each distinct path and giving every route its verdicts.
     Classify,
-    /// Detecting incidents over RIBs and updates.
-    Incidents,
     /// Scoring ASNs and rolling up.
     Metrics,
 }
@@ -174,21 +175,39 @@ pub fn observe(
 ) -> io::Result<Observation> {
     let total = files.ribs.len() as u64;
     let mut classifier = RibClassifier::new();
-    for (i, f) in files.ribs.iter().enumerate() {
-        progress(Stage::Classify, i as u64, total);
-        classifier.add_file(f, threads)?;
-    }
-    progress(Stage::Classify, total, total);
-    let classification = classifier.finish(&oracles, threads);
-    progress(Stage::Incidents, 0, 1);
-    let (incidents, read) = detect_files(
+    let (mut current, mut done) = (None::<usize>, 0u64);
+    progress(Stage::Read, 0, total);
+    let (incidents, read) = detect_files_sharing(
         files.ribs,
         files.updates,
         oracles,
         DetectorConfig::default(),
         threads,
+        &mut |file, batch| {
+            if current != Some(file) {
+                if current.is_some() {
+                    done += 1;
+                    progress(Stage::Read, done, total);
+                }
+                current = Some(file);
+            }
+            for e in batch {
+                classifier.add(e);
+            }
+        },
     )?;
-    progress(Stage::Incidents, 1, 1);
+    progress(Stage::Read, total, total);
+    // The RIB files' records, in the order they were given (the detector reads them in
+    // dump-time order and lists the update files after them).
+    let mut rib_reads: Vec<&InputFile> = read.iter().take(files.ribs.len()).collect();
+    for p in files.ribs {
+        if let Some(i) = rib_reads.iter().position(|f| f.path.as_path() == *p) {
+            classifier.add_input(rib_reads.remove(i).clone());
+        }
+    }
+    progress(Stage::Classify, 0, 1);
+    let classification = classifier.finish(&oracles, threads);
+    progress(Stage::Classify, 1, 1);
     progress(Stage::Metrics, 0, 1);
     let cards = asn_cards(
         &MetricInputs {
@@ -207,10 +226,9 @@ pub fn observe(
         .iter()
         .map(|f| mrt_input("rib", f))
         .collect();
-    let update_paths: Vec<&Path> = files.updates.to_vec();
     mrt.extend(
         read.iter()
-            .filter(|f| update_paths.contains(&f.path.as_path()))
+            .skip(files.ribs.len())
             .map(|f| mrt_input("updates", f)),
     );
     mrt.append(&mut inputs);
@@ -240,10 +258,8 @@ pub fn observe(
         .take(crate::metrics::EVIDENCE_ITEMS)
         .map(|&i| incident_evidence(i + 1, &incidents.incidents[i]))
         .collect();
-    let times = classification
-        .inputs
+    let times = read
         .iter()
-        .chain(read.iter())
         .flat_map(|f| [f.first_time, f.last_time])
         .flatten();
     let (start, end) = times.fold((None::<u32>, None::<u32>), |(a, b), t| {

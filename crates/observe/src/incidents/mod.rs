@@ -185,7 +185,7 @@ impl From<PeerKey> for PeerRef {
 }
 
 /// What an event rests on.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Evidence {
     /// The AS path of the first route that showed the event (empty for an outage).
     pub path: String,
@@ -1264,13 +1264,8 @@ fn open_outage(
         accomplices: BTreeSet::new(),
         evidence: Evidence {
             path: String::new(),
-            only_to_customer: None,
             previous_origins: previous,
-            covering_prefix: None,
-            leak: None,
-            bogon_asn: None,
-            forged_link: None,
-            rpki_invalid: None,
+            ..Evidence::default()
         },
         downranked: Vec::new(),
     });
@@ -1358,7 +1353,8 @@ pub fn merge(mut events: Vec<Event>) -> Vec<Incident> {
 }
 
 /// The time of a dump's first record (to order RIB files), `None` for an empty file.
-fn first_record_time(path: &Path) -> io::Result<Option<u32>> {
+/// The time of the first intact MRT record of a file (`None`: no record).
+pub fn first_record_time(path: &Path) -> io::Result<Option<u32>> {
     let input = routenorms_mrt::input::open(path, routenorms_mrt::input::InputOptions::default())?;
     let mut fr = routenorms_mrt::FrameReader::new(input.reader);
     while let Some(f) = fr.next() {
@@ -1383,9 +1379,23 @@ pub fn detect_files(
     config: DetectorConfig,
     threads: usize,
 ) -> io::Result<(IncidentReport, Vec<InputFile>)> {
+    detect_files_sharing(ribs, updates, oracles, config, threads, &mut |_, _| {})
+}
+
+/// [`detect_files`], handing every batch of RIB entries (with the index of its file in
+/// `ribs`) to `rib_entries` as it is read, so a caller that also needs the RIBs (the
+/// classification of `observe`) reads them once.
+pub fn detect_files_sharing(
+    ribs: &[&Path],
+    updates: &[&Path],
+    oracles: Oracles<'_>,
+    config: DetectorConfig,
+    threads: usize,
+    rib_entries: &mut dyn FnMut(usize, &[RouteEntry]),
+) -> io::Result<(IncidentReport, Vec<InputFile>)> {
     let mut rib_order = Vec::new();
-    for &p in ribs {
-        rib_order.push((first_record_time(p)?.unwrap_or(0), p));
+    for (i, &p) in ribs.iter().enumerate() {
+        rib_order.push((first_record_time(p)?.unwrap_or(0), i, p));
     }
     rib_order.sort();
     let mut inputs = Vec::new();
@@ -1412,9 +1422,9 @@ pub fn detect_files(
     update_entries.sort_by_key(|e| e.time);
     let mut d = IncidentDetector::new(oracles);
     let baseline_ribs = match rib_order.first() {
-        Some(&(t0, _)) => rib_order
+        Some(&(t0, _, _)) => rib_order
             .iter()
-            .filter(|(t, _)| *t <= t0.saturating_add(SNAPSHOT_SPREAD_SECS))
+            .filter(|(t, _, _)| *t <= t0.saturating_add(SNAPSHOT_SPREAD_SECS))
             .count(),
         None => {
             if let Some(e) = update_entries.first() {
@@ -1424,7 +1434,7 @@ pub fn detect_files(
         }
     };
     let mut next_update = 0;
-    for (i, &(t, p)) in rib_order.iter().enumerate() {
+    for (i, &(t, file, p)) in rib_order.iter().enumerate() {
         while next_update < update_entries.len() && update_entries[next_update].time.secs < t {
             d.apply(&update_entries[next_update]);
             next_update += 1;
@@ -1440,6 +1450,7 @@ pub fn detect_files(
                     d.apply_at(e, t);
                 }
             }
+            rib_entries(file, &batch);
         })?;
         d.end_snapshot();
         if i + 1 == baseline_ribs {

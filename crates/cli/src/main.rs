@@ -10,6 +10,7 @@ mod output;
 mod report_cmd;
 mod rpki_cmd;
 mod rtr_cmd;
+mod serve_cmd;
 mod sim_cmd;
 
 use clap::{Parser, Subcommand};
@@ -51,6 +52,9 @@ enum Command {
     Report(report_cmd::ReportArgs),
     /// Simulate a small Internet, observe it and print its global report — all offline.
     Demo(report_cmd::DemoArgs),
+    /// Serve the store over HTTP: a read-only JSON API under /api/v1/ (OpenAPI document at
+    /// /api/v1/openapi.json).
+    Serve(serve_cmd::ServeArgs),
     /// A deterministic simulated Internet with planted incidents and ground truth.
     #[command(subcommand)]
     Sim(sim_cmd::SimCommand),
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
         Command::Observe(args) => observe_cmd::run(args),
         Command::Report(args) => report_cmd::run(args),
         Command::Demo(args) => report_cmd::demo(args),
+        Command::Serve(args) => serve_cmd::run(args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

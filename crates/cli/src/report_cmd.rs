@@ -7,9 +7,10 @@ use crate::output::OutputFormat;
 use crate::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::{ArgGroup, Args};
-use routenorms_observe::metrics::{ACTIONS, DEFAULT_MIN_PEERS, EVIDENCE_ITEMS};
-use routenorms_store::{CardFilter, IncidentFilter, Page, Store, MAX_PAGE};
-use serde_json::{json, Value};
+use routenorms_observe::metrics::{ACTIONS, DEFAULT_MIN_PEERS};
+use routenorms_server::reports;
+use routenorms_store::Store;
+use serde_json::Value;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -62,10 +63,6 @@ fn region_key(r: &str) -> Result<&'static str> {
     )
 }
 
-fn parse(doc: &str) -> Result<Value> {
-    serde_json::from_str(doc).context("the store holds a damaged document")
-}
-
 pub fn run(a: ReportArgs) -> Result<Outcome> {
     let store = Store::open_existing(&a.store)?;
     let period = match &a.period {
@@ -84,20 +81,22 @@ pub fn run(a: ReportArgs) -> Result<Outcome> {
             .with_context(|| format!("{}: the store holds no period yet", a.store))?,
     };
     let doc = if a.global {
-        parse(&store.report(&period)?.unwrap_or_default())?
+        reports::global(&store, &period)?.context("the period's report is missing")?
     } else if let Some(asn) = a.asn {
-        asn_report(&store, &period, asn).and_then(|d| {
-            d.with_context(|| {
-                format!("AS{asn}: no report card in period {period} (not seen in the data)")
-            })
-        })?
+        reports::asn(&store, &period, asn)
+            .map_err(anyhow::Error::from)
+            .and_then(|d| {
+                d.with_context(|| {
+                    format!("AS{asn}: no report card in period {period} (not seen in the data)")
+                })
+            })?
     } else if let Some(cc) = &a.country {
         let cc = cc.to_ascii_uppercase();
-        group_report(&store, &period, "country", &cc)?
+        reports::group(&store, &period, "country", &cc)?
             .with_context(|| format!("country {cc}: no ASN of it seen in period {period}"))?
     } else {
         let r = region_key(a.region.as_deref().unwrap_or_default())?;
-        group_report(&store, &period, "region", r)?
+        reports::group(&store, &period, "region", r)?
             .with_context(|| format!("region {r}: no ASN of it seen in period {period}"))?
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -123,147 +122,6 @@ pub fn run(a: ReportArgs) -> Result<Outcome> {
     }
     out.flush()?;
     Ok(Outcome::Clean)
-}
-
-/// The card, the heaviest incidents the AS is party to, and its most visible routes that
-/// are RPKI-invalid, bogon, leaked or not in the IRR.
-fn asn_report(store: &Store, period: &str, asn: u32) -> Result<Option<Value>> {
-    let Some(card) = store.card(period, asn)? else {
-        return Ok(None);
-    };
-    let mut doc = parse(&card.card)?;
-    let incidents = store.incidents(
-        period,
-        &IncidentFilter {
-            asn: Some(asn),
-            ..IncidentFilter::default()
-        },
-        Page {
-            limit: EVIDENCE_ITEMS as u32,
-            offset: 0,
-        },
-    )?;
-    let mut list = Vec::new();
-    for i in incidents {
-        let mut d = parse(&i.incident)?;
-        if let Some(o) = d.as_object_mut() {
-            o.remove("events");
-            o.insert(
-                "role".into(),
-                (if i.culprit == asn {
-                    "culprit"
-                } else {
-                    "accomplice"
-                })
-                .into(),
-            );
-        }
-        list.push(d);
-    }
-    let mut routes = store.routes(
-        period,
-        asn,
-        Page {
-            limit: MAX_PAGE,
-            offset: 0,
-        },
-    )?;
-    routes.retain(|r| {
-        r.rpki.as_deref() == Some("invalid")
-            || r.bogon_prefix
-            || r.bogon_asn
-            || !r.leakers.is_empty()
-            || matches!(r.irr.as_deref(), Some("mismatch" | "not-registered"))
-    });
-    routes.sort_by(|a, b| b.peers.cmp(&a.peers).then_with(|| a.prefix.cmp(&b.prefix)));
-    let offending: Vec<Value> = routes
-        .iter()
-        .take(EVIDENCE_ITEMS)
-        .map(|r| {
-            let mut why = Vec::new();
-            if r.rpki.as_deref() == Some("invalid") {
-                why.push("rpki-invalid".to_string());
-            }
-            if let Some(s @ ("mismatch" | "not-registered")) = r.irr.as_deref() {
-                why.push(format!("irr-{s}"));
-            }
-            if r.bogon_prefix {
-                why.push("bogon-prefix".into());
-            }
-            if r.bogon_asn {
-                why.push("bogon-asn-in-path".into());
-            }
-            if !r.leakers.is_empty() {
-                why.push(format!("leaked-by-{}", r.leakers));
-            }
-            json!({
-                "prefix": r.prefix,
-                "peers": r.peers,
-                "peer_asns": r.peer_asns,
-                "rpki": r.rpki,
-                "irr": r.irr,
-                "flags": why,
-            })
-        })
-        .collect();
-    doc["incidents"] = Value::Array(list);
-    doc["offending_prefixes"] = Value::Array(offending);
-    doc["offending_prefixes_total"] = routes.len().into();
-    Ok(Some(doc))
-}
-
-/// A roll-up and the cards of its ASNs (scored first, then by ASN).
-fn group_report(store: &Store, period: &str, scope: &str, key: &str) -> Result<Option<Value>> {
-    let Some(rollup) = store.rollup(period, scope, key)? else {
-        return Ok(None);
-    };
-    let mut doc = parse(&rollup)?;
-    let filter = CardFilter {
-        country: (scope == "country").then(|| key.to_string()),
-        region: (scope == "region").then(|| key.to_string()),
-        scored_only: false,
-    };
-    let mut asns = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store.cards(
-            period,
-            &filter,
-            Page {
-                limit: MAX_PAGE,
-                offset,
-            },
-        )?;
-        let n = page.len();
-        for c in page {
-            let card = parse(&c.card)?;
-            let actions: serde_json::Map<String, Value> = ACTIONS
-                .iter()
-                .map(|(k, _, _)| {
-                    let a = &card["actions"][k];
-                    (
-                        k.to_string(),
-                        json!({"score": a["score"], "label": a["label"]}),
-                    )
-                })
-                .collect();
-            asns.push(json!({
-                "asn": c.asn,
-                "name": c.name,
-                "scored": c.scored,
-                "ready": c.ready,
-                "routes": c.routes,
-                "actions": actions,
-            }));
-        }
-        if n < MAX_PAGE as usize {
-            break;
-        }
-        offset += n as u64;
-    }
-    asns.sort_by_key(|a| (!a["scored"].as_bool().unwrap_or(false), a["asn"].as_u64()));
-    doc["asn_list"] = Value::Array(asns);
-    Ok(Some(doc))
 }
 
 /// `field,value` rows, one per leaf of the document (dotted paths, array indexes).
@@ -749,7 +607,7 @@ mod tests {
         let mut out = Vec::new();
         write_csv(
             &mut out,
-            &json!({"a": {"b": 1, "c": [true, null]}, "d": "x,y"}),
+            &serde_json::json!({"a": {"b": 1, "c": [true, null]}, "d": "x,y"}),
         )
         .unwrap();
         assert_eq!(

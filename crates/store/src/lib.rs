@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// The most rows one listing call returns.
 pub const MAX_PAGE: u32 = 10_000;
 
@@ -81,6 +81,8 @@ const MIGRATIONS: &[&str] = &[
         leakers   TEXT NOT NULL,
         PRIMARY KEY (period, origin, prefix)
      ) WITHOUT ROWID;",
+    // 1 → 2: routes found by prefix (the API's search).
+    "CREATE INDEX routes_prefix ON routes (period, prefix);",
 ];
 
 /// What can go wrong with a store.
@@ -631,6 +633,56 @@ impl Store {
         Ok(rows)
     }
 
+    /// Cards of a period whose network name contains `text` (case-insensitive for ASCII),
+    /// by ASN.
+    pub fn cards_named(
+        &self,
+        period: &str,
+        text: &str,
+        page: Page,
+    ) -> Result<Vec<CardRow>, StoreError> {
+        // LIKE, with the wildcards of the user's text escaped.
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "{CARD_COLUMNS} WHERE period = ?1 AND name LIKE ?2 ESCAPE '\\'
+                 ORDER BY asn LIMIT ?3 OFFSET ?4"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(
+                params![period, pattern, page.limit(), page.offset()],
+                card_row,
+            )
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
+        rows.map_err(|e| self.err(e))
+    }
+
+    /// Every route of a period with this exact prefix text, by origin.
+    pub fn routes_with_prefix(
+        &self,
+        period: &str,
+        prefix: &str,
+    ) -> Result<Vec<RouteRow>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT origin, prefix, peers, peer_asns, rpki, irr, bogon_prefix, bogon_asn, leakers
+                 FROM routes WHERE period = ?1 AND prefix = ?2 ORDER BY origin LIMIT ?3",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![period, prefix, MAX_PAGE], route_row)
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
+        rows.map_err(|e| self.err(e))
+    }
+
     /// Routes a given AS originates in a period, by prefix text.
     pub fn routes(
         &self,
@@ -646,22 +698,27 @@ impl Store {
             )
             .map_err(|e| self.err(e))?;
         let rows = st
-            .query_map(params![period, origin, page.limit(), page.offset()], |r| {
-                Ok(RouteRow {
-                    origin: r.get(0)?,
-                    prefix: r.get(1)?,
-                    peers: r.get(2)?,
-                    peer_asns: r.get(3)?,
-                    rpki: r.get(4)?,
-                    irr: r.get(5)?,
-                    bogon_prefix: r.get(6)?,
-                    bogon_asn: r.get(7)?,
-                    leakers: r.get(8)?,
-                })
-            })
+            .query_map(
+                params![period, origin, page.limit(), page.offset()],
+                route_row,
+            )
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
         rows.map_err(|e| self.err(e))
     }
+}
+
+fn route_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RouteRow> {
+    Ok(RouteRow {
+        origin: r.get(0)?,
+        prefix: r.get(1)?,
+        peers: r.get(2)?,
+        peer_asns: r.get(3)?,
+        rpki: r.get(4)?,
+        irr: r.get(5)?,
+        bogon_prefix: r.get(6)?,
+        bogon_asn: r.get(7)?,
+        leakers: r.get(8)?,
+    })
 }
 
 const CARD_COLUMNS: &str =

@@ -293,7 +293,22 @@ fn killed_writer_leaves_a_whole_period() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Kill it once it has committed at least one rewrite (polled, so a slow machine does
+    // not make the test vacuous), while it is busy with the next ones.
+    let started = std::time::Instant::now();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let version = Store::open_existing(loc(&p))
+            .ok()
+            .and_then(|s| s.report("2026-11").ok().flatten())
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(&r).ok())
+            .and_then(|r| r["version"].as_u64())
+            .unwrap_or(0);
+        if version >= 2 || started.elapsed().as_secs() > 60 {
+            break;
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
     let s = Store::open_existing(loc(&p)).unwrap();
@@ -334,5 +349,49 @@ fn killed_writer_leaves_a_whole_period() {
             .unwrap()
             .len(),
         5
+    );
+}
+
+#[test]
+fn a_store_of_an_older_schema_is_migrated_when_opened() {
+    let p = temp_path("migrate");
+    let c = Connection::open(&p).unwrap();
+    c.execute_batch(MIGRATIONS[0]).unwrap();
+    c.pragma_update(None, "user_version", 1).unwrap();
+    drop(c);
+    let s = Store::open_existing(loc(&p)).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    let indexes: u32 = s
+        .conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'routes_prefix'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(indexes, 1);
+}
+
+#[test]
+fn names_are_searched_with_the_users_wildcards_taken_literally() {
+    let p = temp_path("search");
+    let mut s = Store::open(loc(&p)).unwrap();
+    let mut data = period("2026-11", 1, 12);
+    data.cards[3].name = Some("100%_REAL".into());
+    s.replace_period(&data).unwrap();
+    let names = |q: &str| -> Vec<u32> {
+        s.cards_named("2026-11", q, Page::default())
+            .unwrap()
+            .iter()
+            .map(|c| c.asn)
+            .collect()
+    };
+    assert_eq!(names("net-1"), [64_501, 64_510, 64_511]);
+    assert_eq!(names("%_"), [64_503]);
+    assert_eq!(names("_"), [64_503]);
+    assert!(names("nothing").is_empty());
+    assert_eq!(
+        s.routes_with_prefix("2026-11", "192.0.2.0/24").unwrap()[0].origin,
+        64_501
     );
 }

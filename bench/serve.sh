@@ -20,7 +20,7 @@ else
 fi
 DIR=$OUT/serve-demo
 rm -rf "$DIR"
-"$RN" demo --seed 1 --out "$DIR" --no-progress >/dev/null 2>&1
+"$RN" demo --seed 1 --out "$DIR" --no-progress --no-serve >/dev/null 2>&1
 PORT=18181
 "$RN" serve --store "$DIR/routenorms.db" --listen 127.0.0.1:$PORT 2>/dev/null &
 PID=$!

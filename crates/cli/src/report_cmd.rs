@@ -514,6 +514,12 @@ pub struct DemoArgs {
     /// Never draw progress bars.
     #[arg(long)]
     no_progress: bool,
+    /// Where the dashboard and API are served after the report (until Ctrl-C).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Print the report and exit, without serving the dashboard.
+    #[arg(long)]
+    no_serve: bool,
 }
 
 pub fn demo(a: DemoArgs) -> Result<Outcome> {
@@ -579,6 +585,23 @@ pub fn demo(a: DemoArgs) -> Result<Outcome> {
         "routenorms demo: next, e.g. `routenorms report --store {store} --country NL` or \
          `routenorms report --store {store} --asn N` with an ASN from the table above"
     );
+    if a.no_serve {
+        return Ok(out);
+    }
+    eprintln!(
+        "routenorms demo: the dashboard is at http://{}/ (Ctrl-C stops it)",
+        a.listen
+    );
+    crate::serve_cmd::run(crate::serve_cmd::ServeArgs {
+        store,
+        listen: a.listen,
+        vrps: one("vrps"),
+        threads: None,
+    })
+    .context(
+        "serving the dashboard (the report above is complete; use --listen for another \
+         address or --no-serve)",
+    )?;
     Ok(out)
 }
 

@@ -14,16 +14,16 @@ use std::path::PathBuf;
 pub struct ServeArgs {
     /// The store `routenorms observe` wrote.
     #[arg(long, value_name = "PATH", required = true)]
-    store: String,
+    pub(crate) store: String,
     /// Address and port to listen on (port 0: any free port, printed at start).
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    pub(crate) listen: SocketAddr,
     /// VRPs for /api/v1/validity (without them that endpoint answers 503 `no_vrps`).
     #[arg(long, value_name = "FILE")]
-    vrps: Option<PathBuf>,
+    pub(crate) vrps: Option<PathBuf>,
     /// Worker threads (default: the number of CPUs).
     #[arg(long, value_name = "N")]
-    threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 }
 
 pub fn run(a: ServeArgs) -> Result<Outcome> {

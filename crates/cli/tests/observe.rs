@@ -354,6 +354,7 @@ fn demo_runs_offline_and_prints_the_global_report() {
         "--out",
         dir.to_str().unwrap(),
         "--no-progress",
+        "--no-serve",
     ]);
     assert!(out.contains("routenorms global report"), "{out}");
     assert!(out.contains("MANRS-ready"));
@@ -530,4 +531,59 @@ fn real_data_report_agrees_with_independent_recomputation() {
     assert_eq!(g["asns_scored"], scored);
     // The report names every input with its kind and date.
     assert_eq!(g["inputs"].as_array().unwrap().len(), 14);
+}
+
+/// kill -9 of `routenorms observe` at several moments of a rerun leaves a store that opens
+/// and reports one whole state: the previous one, or the new one if the rerun had finished
+/// (told apart by the number of ASNs scored: the simulation has 20 collector peers, so
+/// `--min-peers 50` scores none).
+#[test]
+fn killing_observe_mid_run_leaves_the_previous_state() {
+    let dir = temp_dir("kill");
+    let store = dir.join("k.db");
+    let store = store.to_str().unwrap().to_string();
+    let base = sim_observe_args(&store, true);
+    run_args(&base);
+    let report = |s: &str| -> Value {
+        let (out, _) = run_ok(&["report", "--store", s, "--global", "--format", "json"]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let before = report(&store)["asns_scored"].as_u64().unwrap();
+    let mut rerun = base.clone();
+    rerun.extend(["--min-peers".into(), "50".into()]);
+    let mut seen_previous = 0;
+    for delay_ms in [30u64, 150, 400, 700, 1000] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_routenorms"))
+            .args(&rerun)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().ok(); // SIGKILL
+        child.wait().unwrap();
+        let g = report(&store);
+        let scored = g["asns_scored"].as_u64().unwrap();
+        let (out, _) = run_ok(&[
+            "report", "--store", &store, "--region", "arin", "--format", "json",
+        ]);
+        let region: Value = serde_json::from_str(&out).unwrap();
+        assert!(!region["asn_list"].as_array().unwrap().is_empty());
+        assert!(
+            scored == before || scored == 0,
+            "torn state: {scored} scored"
+        );
+        if finished {
+            assert_eq!(scored, 0);
+        } else if scored == before {
+            seen_previous += 1;
+        }
+        // Put the previous state back for the next round.
+        run_args(&base);
+    }
+    assert!(
+        seen_previous > 0,
+        "no kill landed before the rerun finished"
+    );
 }

@@ -38,6 +38,7 @@ fn start() -> Server {
             "--out",
             dir.to_str().unwrap(),
             "--no-progress",
+            "--no-serve",
         ]);
         let store = dir.join("routenorms.db").to_str().unwrap().to_string();
         let vrps: PathBuf = dir.join("rpki/vrps.json");
@@ -260,7 +261,7 @@ fn malformed_requests_get_a_4xx_with_a_code_and_never_a_5xx(srv: &Server) {
         ("/api/v1/validity?asn=1", 400, "invalid_parameter"),
         ("/api/v1/search?q=", 400, "invalid_parameter"),
         ("/api/v1/nothing", 404, "not_found"),
-        ("/", 404, "not_found"),
+        ("/nothing-here", 404, "not_found"),
     ];
     for &(path, status, code) in cases {
         let (got, body) = get(srv, path);
@@ -285,6 +286,88 @@ fn malformed_requests_get_a_4xx_with_a_code_and_never_a_5xx(srv: &Server) {
     }
 }
 
+/// The text of the element carrying `data-field="NAME"` on a page.
+fn page_field(html: &str, name: &str) -> String {
+    let key = format!("data-field=\"{name}\">");
+    let at = html.find(&key).unwrap_or_else(|| panic!("no field {name}")) + key.len();
+    html[at..].split('<').next().unwrap().to_string()
+}
+
+/// The API value as the dashboard prints it (one decimal for fractions, `–` for none).
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Null => "–".into(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() != 0.0 => format!("{f:.1}"),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn dashboard_pages_show_the_apis_numbers_in_real_charts(srv: &Server) {
+    let (status, home) = get(srv, "/");
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("<svg") && home.contains("<rect"),
+        "no chart on the overview"
+    );
+    assert!(
+        !home.contains("<script"),
+        "the dashboard needs no JavaScript"
+    );
+    let g = get_json(srv, "/api/v1/global");
+    for f in [
+        "rpki.valid",
+        "rpki.invalid",
+        "rpki.not_found",
+        "asns_scored",
+        "scores.ready",
+    ] {
+        let mut v = &g;
+        for part in f.split('.') {
+            v = &v[part];
+        }
+        assert_eq!(page_field(&home, f), shown(v), "{f}");
+    }
+    let asn = busy_asn(srv);
+    let card = get_json(srv, &format!("/api/v1/asn/{asn}"));
+    let (status, page) = get(srv, &format!("/asn/{asn}"));
+    assert_eq!(status, 200);
+    assert!(page.matches("<rect").count() >= 3, "action chart");
+    for k in ["filtering", "anti_spoofing", "coordination", "validation"] {
+        let f = format!("actions.{k}.score");
+        assert_eq!(
+            page_field(&page, &f),
+            shown(&card["actions"][k]["score"]),
+            "{f}"
+        );
+    }
+    assert_eq!(
+        page_field(&page, "metrics.M7RPKI.value"),
+        shown(&card["metrics"]["M7RPKI"]["value"])
+    );
+    let cc = card["country"].as_str().unwrap();
+    let (status, country) = get(srv, &format!("/country/{cc}"));
+    assert_eq!(status, 200);
+    assert!(
+        country.contains(&format!("/asn/{asn}\"")),
+        "the country page lists the AS"
+    );
+    let (status, _) = get(srv, &format!("/search?q=AS{asn}"));
+    assert_eq!(status, 303, "an exact ASN goes to its card");
+    let (status, found) = get(srv, "/search?q=NET-AS");
+    assert_eq!(status, 200);
+    assert!(found.contains("<li>"));
+    let (status, bad) = get(srv, "/asn/abc");
+    assert_eq!(status, 400);
+    assert!(bad.contains("data-code=\"invalid_asn\""));
+    let (status, css) = get(srv, "/static/style.css");
+    assert_eq!(status, 200);
+    assert!(css.contains("svg.chart"));
+}
+
 /// One server for every check (the store is generated once; the server stops at the end,
 /// also when a check fails).
 #[test]
@@ -294,4 +377,5 @@ fn the_api_serves_a_demo_store_as_documented() {
     api_documents_equal_the_report_commands(&srv);
     validity_explains_the_verdict_with_the_covering_vrps(&srv);
     malformed_requests_get_a_4xx_with_a_code_and_never_a_5xx(&srv);
+    dashboard_pages_show_the_apis_numbers_in_real_charts(&srv);
 }

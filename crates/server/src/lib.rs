@@ -1,6 +1,7 @@
 //! The HTTP face of routenorms: a read-only JSON API under `/api/v1/` over the store, with
-//! its OpenAPI document, and the report documents ([`reports`]) that the API and
-//! `routenorms report` share. It owns request validation, limits, error codes and the
+//! its OpenAPI document; the dashboard (server-rendered HTML with SVG charts, no JavaScript,
+//! every asset embedded); and the report documents ([`reports`]) that the API, the
+//! dashboard and `routenorms report` share. It owns request validation, limits, error codes and the
 //! listener's lifecycle; it does not compute any figure (the store holds them as `observe`
 //! wrote them) and it never writes to the store.
 //!
@@ -9,6 +10,7 @@
 //! store query runs on a blocking thread under a time limit, and SQL is only ever built from
 //! constants with bound parameters (in `routenorms-store`).
 
+mod dashboard;
 pub mod reports;
 
 use axum::extract::{Path, Query, State};
@@ -177,6 +179,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/incidents", get(incidents))
         .route("/api/v1/validity", get(validity))
         .route("/api/v1/search", get(search))
+        .route("/", get(dashboard::overview))
+        .route("/asn/{asn}", get(dashboard::asn_page))
+        .route("/country/{cc}", get(dashboard::country_page))
+        .route("/region/{region}", get(dashboard::region_page))
+        .route("/search", get(dashboard::search_page))
+        .route("/static/style.css", get(dashboard::style))
         .fallback(|| async { ApiError::not_found("no such endpoint (see /api/v1/openapi.json)") })
         .with_state(state)
 }
@@ -290,6 +298,42 @@ fn with_period(mut doc: Value, period: &str) -> Value {
         o.entry("period").or_insert_with(|| period.into());
     }
     doc
+}
+
+/// What a search text finds: the ASN it names, routes of the prefix it is, the country it
+/// is the code of, and networks whose name contains it.
+fn search_results(s: &Store, p: &str, text: &str) -> Result<Vec<Value>, ApiError> {
+    let mut results = Vec::new();
+    if let Ok(asn) = parse_asn(text) {
+        if let Some(c) = s.card(p, asn)? {
+            results
+                .push(json!({"kind": "asn", "asn": c.asn, "name": c.name, "country": c.country}));
+        }
+    }
+    if let Ok(prefix) = text.parse::<Prefix>() {
+        for r in s.routes_with_prefix(p, &prefix.to_string())? {
+            results.push(
+                json!({"kind": "prefix", "prefix": r.prefix, "origin": r.origin, "rpki": r.rpki}),
+            );
+        }
+    }
+    if text.len() == 2 && text.bytes().all(|b| b.is_ascii_alphabetic()) {
+        let cc = text.to_ascii_uppercase();
+        if s.rollup(p, "country", &cc)?.is_some() {
+            results.push(json!({"kind": "country", "country": cc}));
+        }
+    }
+    for c in s.cards_named(
+        p,
+        text,
+        Page {
+            limit: 20,
+            offset: 0,
+        },
+    )? {
+        results.push(json!({"kind": "asn", "asn": c.asn, "name": c.name, "country": c.country}));
+    }
+    Ok(results)
 }
 
 // ----- handlers -----
@@ -413,18 +457,24 @@ async fn country(
     group(st, q, "country", cc.to_ascii_uppercase()).await
 }
 
+/// An RIR region name as the store keys it.
+fn region_key(r: &str) -> Result<&'static str, ApiError> {
+    match r.to_ascii_lowercase().as_str() {
+        "afrinic" => Ok("afrinic"),
+        "apnic" => Ok("apnic"),
+        "arin" => Ok("arin"),
+        "lacnic" => Ok("lacnic"),
+        "ripencc" | "ripe" => Ok("ripencc"),
+        _ => Err(ApiError::bad(
+            "invalid_region",
+            format!("`{r}` is not one of afrinic, apnic, arin, lacnic, ripencc"),
+        )),
+    }
+}
+
 async fn region(State(st): State<AppState>, Path(r): Path<String>, Query(q): Params) -> ApiResult {
-    let key = match r.to_ascii_lowercase().as_str() {
-        k @ ("afrinic" | "apnic" | "arin" | "lacnic" | "ripencc") => k.to_string(),
-        "ripe" => "ripencc".to_string(),
-        _ => {
-            return Err(ApiError::bad(
-                "invalid_region",
-                format!("`{r}` is not one of afrinic, apnic, arin, lacnic, ripencc"),
-            ))
-        }
-    };
-    group(st, q, "region", key).await
+    let key = region_key(&r)?;
+    group(st, q, "region", key.to_string()).await
 }
 
 async fn incidents(State(st): State<AppState>, Query(q): Params) -> ApiResult {
@@ -522,27 +572,7 @@ async fn search(State(st): State<AppState>, Query(q): Params) -> ApiResult {
     let asked = period_param(&q)?;
     st.with_store(move |s| {
         let p = resolve_period(s, asked)?;
-        let mut results = Vec::new();
-        if let Ok(asn) = parse_asn(&text) {
-            if let Some(c) = s.card(&p, asn)? {
-                results.push(json!({"kind": "asn", "asn": c.asn, "name": c.name, "country": c.country}));
-            }
-        }
-        if let Ok(prefix) = text.parse::<Prefix>() {
-            for r in s.routes_with_prefix(&p, &prefix.to_string())? {
-                results.push(json!({"kind": "prefix", "prefix": r.prefix, "origin": r.origin, "rpki": r.rpki}));
-            }
-        }
-        if text.len() == 2 && text.bytes().all(|b| b.is_ascii_alphabetic()) {
-            let cc = text.to_ascii_uppercase();
-            if s.rollup(&p, "country", &cc)?.is_some() {
-                results.push(json!({"kind": "country", "country": cc}));
-            }
-        }
-        let named = s.cards_named(&p, &text, Page { limit: 20, offset: 0 })?;
-        for c in named {
-            results.push(json!({"kind": "asn", "asn": c.asn, "name": c.name, "country": c.country}));
-        }
+        let results = search_results(s, &p, &text)?;
         Ok(Json(json!({"q": text, "period": p, "results": results})))
     })
     .await

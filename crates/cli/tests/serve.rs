@@ -6,104 +6,25 @@
 mod common;
 
 use common::run_ok;
+use common::server::{busy_asn, get, get_json, page_field, shown, Server};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
-struct Server {
-    child: Child,
-    addr: String,
-    store: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Starts the server on a fresh demo store (stopped when dropped).
 fn start() -> Server {
-    {
-        let dir =
-            std::env::temp_dir().join(format!("routenorms-serve-test-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        run_ok(&[
-            "demo",
-            "--seed",
-            "3",
-            "--out",
-            dir.to_str().unwrap(),
-            "--no-progress",
-            "--no-serve",
-        ]);
-        let store = dir.join("routenorms.db").to_str().unwrap().to_string();
-        let vrps: PathBuf = dir.join("rpki/vrps.json");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_routenorms"))
-            .args([
-                "serve",
-                "--store",
-                &store,
-                "--listen",
-                "127.0.0.1:0",
-                "--threads",
-                "2",
-            ])
-            .args(["--vrps", vrps.to_str().unwrap()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start routenorms serve");
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        stderr.read_line(&mut line).unwrap();
-        // Keep draining, so the server's last words never meet a closed pipe.
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
-        Server { child, addr, store }
-    }
-}
-
-/// GET `path`; returns the status and the body.
-fn get(srv: &Server, path: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(&srv.addr).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status: u16 = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {head:?}"));
-    (status, body.to_string())
-}
-
-fn get_json(srv: &Server, path: &str) -> Value {
-    let (status, body) = get(srv, path);
-    assert_eq!(status, 200, "{path}: {body}");
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}"))
-}
-
-/// An ASN with a card and incidents: the culprit of the heaviest incident.
-fn busy_asn(srv: &Server) -> u64 {
-    get_json(srv, "/api/v1/global")["top_incidents"][0]["culprit"]
-        .as_u64()
-        .unwrap()
+    let dir = std::env::temp_dir().join(format!("routenorms-serve-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    run_ok(&[
+        "demo",
+        "--seed",
+        "3",
+        "--out",
+        dir.to_str().unwrap(),
+        "--no-progress",
+        "--no-serve",
+    ]);
+    let store = dir.join("routenorms.db").to_str().unwrap().to_string();
+    let vrps = dir.join("rpki/vrps.json");
+    Server::start(&store, Some(&vrps))
 }
 
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
@@ -283,26 +204,6 @@ fn malformed_requests_get_a_4xx_with_a_code_and_never_a_5xx(srv: &Server) {
     ] {
         let (status, body) = get(srv, path);
         assert!(status < 500, "{path}: {status} {body}");
-    }
-}
-
-/// The text of the element carrying `data-field="NAME"` on a page.
-fn page_field(html: &str, name: &str) -> String {
-    let key = format!("data-field=\"{name}\">");
-    let at = html.find(&key).unwrap_or_else(|| panic!("no field {name}")) + key.len();
-    html[at..].split('<').next().unwrap().to_string()
-}
-
-/// The API value as the dashboard prints it (one decimal for fractions, `–` for none).
-fn shown(v: &Value) -> String {
-    match v {
-        Value::Null => "–".into(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() != 0.0 => format!("{f:.1}"),
-            _ => n.to_string(),
-        },
-        other => other.to_string(),
     }
 }
 

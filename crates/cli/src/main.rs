@@ -3,6 +3,7 @@
 //! Exit codes (documented in the README and `--help`): 0 clean; 1 usage or I/O error;
 //! 2 the input had damaged records (the output is still complete for every intact record).
 
+mod export_cmd;
 mod irr_cmd;
 mod mrt_cmd;
 mod observe_cmd;
@@ -55,6 +56,8 @@ enum Command {
     /// Serve the store over HTTP: a read-only JSON API under /api/v1/ (OpenAPI document at
     /// /api/v1/openapi.json).
     Serve(serve_cmd::ServeArgs),
+    /// Write one stored table (every period or one) as CSV or Parquet.
+    Export(export_cmd::ExportArgs),
     /// A deterministic simulated Internet with planted incidents and ground truth.
     #[command(subcommand)]
     Sim(sim_cmd::SimCommand),
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report_cmd::run(args),
         Command::Demo(args) => report_cmd::demo(args),
         Command::Serve(args) => serve_cmd::run(args),
+        Command::Export(args) => export_cmd::run(args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -43,7 +43,8 @@ pub fn all_routes(store: &Store, period: &str, asn: u32) -> Result<Vec<RouteRow>
     }
 }
 
-/// Why a route is offending (empty: it is not).
+/// Why a route is offending (empty: it is not). The store's `offending_routes` selects the
+/// same routes.
 pub fn route_flags(r: &RouteRow) -> Vec<String> {
     let mut why = Vec::new();
     if r.rpki.as_deref() == Some("invalid") {
@@ -112,12 +113,9 @@ pub fn asn(store: &Store, period: &str, asn: u32) -> Result<Option<Value>, Repor
         }
         list.push(d);
     }
-    let mut routes = all_routes(store, period, asn)?;
-    routes.retain(|r| !route_flags(r).is_empty());
-    routes.sort_by(|a, b| b.peers.cmp(&a.peers).then_with(|| a.prefix.cmp(&b.prefix)));
+    let (routes, total) = store.offending_routes(period, asn, EVIDENCE_ITEMS as u32)?;
     let offending: Vec<Value> = routes
         .iter()
-        .take(EVIDENCE_ITEMS)
         .map(|r| {
             json!({
                 "prefix": r.prefix,
@@ -131,7 +129,7 @@ pub fn asn(store: &Store, period: &str, asn: u32) -> Result<Option<Value>, Repor
         .collect();
     doc["incidents"] = Value::Array(list);
     doc["offending_prefixes"] = Value::Array(offending);
-    doc["offending_prefixes_total"] = routes.len().into();
+    doc["offending_prefixes_total"] = total.into();
     Ok(Some(doc))
 }
 

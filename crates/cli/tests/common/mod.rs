@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod sim;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

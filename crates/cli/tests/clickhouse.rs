@@ -1,0 +1,154 @@
+//! The ClickHouse store against the SQLite one: the same simulated Internet observed into
+//! both (`--store FILE` and `--store clickhouse://…`, Debian's clickhouse-server on
+//! loopback, started by `.ci/run`) gives byte-identical reports from `routenorms report`
+//! identical API documents and dashboard pages from `routenorms serve`, and identical
+//! `routenorms export` tables. A rerun of the
+//! period into ClickHouse replaces it, and a second period accumulates beside it.
+
+mod common;
+
+use common::server::{busy_asn, get, Server};
+use common::sim::{run_args, sim_observe_args};
+use common::{routenorms, run_ok};
+use routenorms_testsupport::in_ci;
+use serde_json::Value;
+
+/// `HOST:PORT` of the ClickHouse HTTP interface (`ROUTENORMS_CLICKHOUSE`); CI must have one.
+fn clickhouse_server() -> Option<String> {
+    match std::env::var("ROUTENORMS_CLICKHOUSE") {
+        Ok(s) if !s.is_empty() => Some(
+            s.trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string(),
+        ),
+        _ if in_ci() => panic!(
+            "CI must set ROUTENORMS_CLICKHOUSE to a running clickhouse-server (.ci/clickhouse-start)"
+        ),
+        _ => {
+            eprintln!("skipping: ROUTENORMS_CLICKHOUSE is not set (start one with .ci/clickhouse-start)");
+            None
+        }
+    }
+}
+
+fn observe(store: &str, period: &str) {
+    let mut args = sim_observe_args(store, true);
+    args.extend(["--period".to_string(), period.to_string()]);
+    run_args(&args);
+}
+
+fn report(store: &str, what: &[&str]) -> String {
+    let mut args = vec!["report", "--store", store, "--format", "json"];
+    args.extend(what);
+    run_ok(&args).0
+}
+
+#[test]
+fn sqlite_and_clickhouse_stores_give_the_same_reports_api_and_pages() {
+    let Some(server) = clickhouse_server() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("routenorms-ch-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = dir.join("parity.db").to_str().unwrap().to_string();
+    let ch = format!("clickhouse://{server}/rn_parity_{}", std::process::id());
+
+    // Two periods; the ClickHouse one rewrites its first period once more.
+    for store in [&sqlite, &ch] {
+        observe(store, "2024-01");
+        observe(store, "2024-02");
+    }
+    observe(&ch, "2024-01");
+
+    let global: Value = serde_json::from_str(&report(&sqlite, &["--global"])).unwrap();
+    let busy = global["top_incidents"][0]["culprit"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let card: Value = serde_json::from_str(&report(&sqlite, &["--asn", &busy])).unwrap();
+    let mut asks: Vec<Vec<String>> = vec![
+        vec!["--global".into()],
+        vec!["--asn".into(), busy.clone()],
+        vec!["--region".into(), "ripencc".into()],
+    ];
+    if let Some(cc) = card["country"].as_str() {
+        asks.push(vec!["--country".into(), cc.to_string()]);
+    }
+    let mut compared = 0;
+    for period in ["2024-01", "2024-02"] {
+        for ask in &asks {
+            let mut with_period: Vec<&str> = ask.iter().map(String::as_str).collect();
+            with_period.extend(["--period", period]);
+            let a = report(&sqlite, &with_period);
+            let b = report(&ch, &with_period);
+            assert_eq!(
+                a, b,
+                "report {with_period:?} differs between SQLite and ClickHouse"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 6);
+
+    // The same API documents and dashboard pages from either store.
+    let (s, c) = (Server::start(&sqlite, None), Server::start(&ch, None));
+    let asn = busy_asn(&s);
+    let paths = [
+        "/api/v1/periods".to_string(),
+        "/api/v1/global".to_string(),
+        "/api/v1/global?period=2024-01".to_string(),
+        format!("/api/v1/asn/{asn}"),
+        format!("/api/v1/asn/{asn}/history"),
+        format!("/api/v1/asn/{asn}/prefixes?limit=5&offset=2"),
+        format!("/api/v1/incidents?asn={asn}"),
+        "/api/v1/incidents?type=hijack&limit=3".to_string(),
+        "/api/v1/region/ripencc".to_string(),
+        format!("/api/v1/search?q={asn}"),
+        "/api/v1/search?q=10.0.0.0/8".to_string(),
+        "/".to_string(),
+        format!("/asn/{asn}"),
+        "/region/ripencc".to_string(),
+    ];
+    for p in &paths {
+        let (a, b) = (get(&s, p), get(&c, p));
+        assert_eq!(a.0, b.0, "{p}: status differs");
+        assert_eq!(a.1, b.1, "{p}: body differs between SQLite and ClickHouse");
+    }
+    drop((s, c));
+
+    // Every table exports to the same CSV from either store.
+    for table in ["periods", "cards", "rollups", "incidents", "routes"] {
+        let a = run_ok(&["export", "--store", &sqlite, "--table", table]).0;
+        let b = run_ok(&["export", "--store", &ch, "--table", table]).0;
+        assert!(a.lines().count() > 1, "{table}: nothing exported");
+        assert_eq!(
+            a, b,
+            "export of {table} differs between SQLite and ClickHouse"
+        );
+    }
+
+    // The history holds both periods; a missing ClickHouse database is named as missing.
+    let history: Value = serde_json::from_str(
+        &get(
+            &Server::start(&ch, None),
+            &format!("/api/v1/asn/{asn}/history"),
+        )
+        .1,
+    )
+    .unwrap();
+    assert_eq!(
+        history["periods"].as_array().map(Vec::len),
+        Some(2),
+        "{history}"
+    );
+    let out = routenorms(&[
+        "report",
+        "--store",
+        &format!("clickhouse://{server}/rn_absent_{}", std::process::id()),
+        "--global",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no store there"), "{err}");
+}

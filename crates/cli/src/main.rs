@@ -12,6 +12,7 @@ mod report_cmd;
 mod rpki_cmd;
 mod rtr_cmd;
 mod serve_cmd;
+mod shard_cmd;
 mod sim_cmd;
 
 use clap::{Parser, Subcommand};
@@ -49,6 +50,9 @@ enum Command {
     /// Observe routing data: classify every route, detect incidents, score every network
     /// against the MANRS actions and store the results for one period.
     Observe(observe_cmd::ObserveArgs),
+    /// Join the shards of a period (`observe --shard`) inside ClickHouse and store the
+    /// period's reports.
+    Merge(shard_cmd::MergeArgs),
     /// Print a report card from the store: one ASN, a country, an RIR region or global.
     Report(report_cmd::ReportArgs),
     /// Simulate a small Internet, observe it and print its global report — all offline.
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => report_cmd::demo(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Export(args) => export_cmd::run(args),
+        Command::Merge(args) => shard_cmd::run_merge(args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

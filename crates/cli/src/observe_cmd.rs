@@ -78,9 +78,14 @@ pub struct ObserveArgs {
     /// Score only ASNs whose routes this many distinct peer ASNs saw.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MIN_PEERS)]
     pub min_peers: u32,
-    /// Where to store the results: a SQLite file (created when missing).
+    /// Where to store the results: a SQLite file (created when missing) or
+    /// clickhouse://HOST:PORT/DATABASE.
     #[arg(long, value_name = "PATH", required = true)]
     pub store: String,
+    /// Store this run as one shard of the period (ClickHouse only): several `observe
+    /// --shard` runs over different slices of the routing data, then `routenorms merge`.
+    #[arg(long, value_name = "NAME")]
+    pub shard: Option<String>,
     /// Worker threads (default: the number of CPUs).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -567,10 +572,20 @@ pub struct Observed {
 
 pub fn run(a: ObserveArgs) -> Result<Outcome> {
     let o = observe_into_store(&a)?;
+    let what = match &a.shard {
+        Some(s) => format!("shard {s} of period {}", o.period),
+        None => format!("period {}", o.period),
+    };
     eprintln!(
-        "routenorms: period {}: {} routes, {} ASNs ({} scored), {} incidents; stored in {} ({:.1} s: {})",
-        o.period, o.routes, o.asns_seen, o.asns_scored, o.incidents, a.store, o.seconds, o.timings
+        "routenorms: {what}: {} routes, {} ASNs ({} scored), {} incidents; stored in {} ({:.1} s: {})",
+        o.routes, o.asns_seen, o.asns_scored, o.incidents, a.store, o.seconds, o.timings
     );
+    if a.shard.is_some() {
+        eprintln!(
+            "routenorms: when every shard is stored: routenorms merge --store {} --period {}",
+            a.store, o.period
+        );
+    }
     Ok(if o.damaged {
         Outcome::Damaged
     } else {
@@ -635,6 +650,7 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
             spoofer: loaded.spoofer.as_ref(),
             delegations: loaded.delegations.as_ref(),
             cones: loaded.cones.as_ref(),
+            keep_peers: a.shard.is_some(),
         },
         oracles,
         loaded.inputs.clone(),
@@ -663,8 +679,16 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
         }
     }
     bars.update("store", 0, 1);
-    let data = period_data(&obs)?;
-    store.replace_period(&data)?;
+    match &a.shard {
+        Some(shard) => {
+            let data = crate::shard_cmd::shard_data(&obs, shard, created_at())?;
+            store.write_shard(&data)?;
+        }
+        None => {
+            let data = period_data(&obs)?;
+            store.replace_period(&data)?;
+        }
+    }
     bars.update("store", 1, 1);
     let timings = bars.finish();
     Ok(Observed {
@@ -679,7 +703,7 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
     })
 }
 
-fn name_of<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn name_of<T: serde::Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),
@@ -694,10 +718,15 @@ fn incident_document(id: usize, inc: &Incident) -> Result<String> {
 }
 
 /// The observation as store rows.
-fn period_data(obs: &Observation) -> Result<PeriodData> {
+/// Now, as the store records it.
+pub(crate) fn created_at() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    utc_time(u32::try_from(now).unwrap_or(u32::MAX))
+}
+
+pub(crate) fn period_data(obs: &Observation) -> Result<PeriodData> {
     let cards = obs
         .cards
         .iter()
@@ -771,7 +800,7 @@ fn period_data(obs: &Observation) -> Result<PeriodData> {
         .collect();
     Ok(PeriodData {
         period: obs.global.period.clone(),
-        created_at: utc_time(u32::try_from(now).unwrap_or(u32::MAX)),
+        created_at: created_at(),
         report: serde_json::to_string(&obs.global)?,
         cards,
         rollups,

@@ -564,6 +564,7 @@ pub fn demo(a: DemoArgs) -> Result<Outcome> {
         period: None,
         min_peers: DEFAULT_MIN_PEERS,
         store: store.clone(),
+        shard: None,
         threads: None,
         no_progress: a.no_progress,
     };

@@ -152,3 +152,111 @@ fn sqlite_and_clickhouse_stores_give_the_same_reports_api_and_pages() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no store there"), "{err}");
 }
+
+/// The DN42 collector's IPv4 and IPv6 RIBs of one day (real data): observed together into
+/// SQLite, and as two shards into ClickHouse joined by `routenorms merge`, every stored
+/// table, the global report and an ASN's card are identical. Peers that carry both families
+/// are counted once across the shards, so the visibility and the scoring really are
+/// united by ClickHouse and not added up.
+#[test]
+fn sharded_and_unsharded_observations_give_the_same_reports() {
+    let Some(server) = clickhouse_server() else {
+        return;
+    };
+    let Some(data) = routenorms_testsupport::data_dir() else {
+        return;
+    };
+    let d = |p: &str| data.join(p).to_str().unwrap().to_string();
+    let (v4, v6) = (
+        d("mrt/dn42/master4_2021-05-31.mrt.bz2"),
+        d("mrt/dn42/master6_2021-05-31.mrt.bz2"),
+    );
+    let (vrps, irr) = (
+        d("rpki/dn42-export-20210531.json"),
+        d("irr/dn42-registry-20220128.rpsl"),
+    );
+    let dir = std::env::temp_dir().join(format!("routenorms-shard-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = dir.join("whole.db").to_str().unwrap().to_string();
+    let ch = format!("clickhouse://{server}/rn_shards_{}", std::process::id());
+    let observe = |store: &str, mrt: &[&str], shard: Option<&str>| {
+        let mut args = vec![
+            "observe",
+            "--no-progress",
+            "--period",
+            "2021-05",
+            "--store",
+            store,
+            "--vrps",
+            &vrps,
+            "--irr",
+            &irr,
+            "--mrt",
+        ];
+        args.extend(mrt);
+        if let Some(s) = shard {
+            args.extend(["--shard", s]);
+        }
+        let out = routenorms(&args);
+        // The DN42 ROA export has three defective entries: reported, skipped (exit 2).
+        assert!(
+            out.status.code() == Some(0) || out.status.code() == Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    observe(&sqlite, &[&v4, &v6], None);
+    // The IPv4 shard twice: a rerun replaces the shard's part, it does not add to it.
+    observe(&ch, &[&v4], Some("ipv4"));
+    observe(&ch, &[&v4], Some("ipv4"));
+    let said = observe(&ch, &[&v6], Some("ipv6"));
+    assert!(said.contains("routenorms merge"), "{said}");
+    let (_, merged) = run_ok(&["merge", "--store", &ch, "--period", "2021-05"]);
+    assert!(merged.contains("2 shards (ipv4, ipv6)"), "{merged}");
+
+    let whole: Value = serde_json::from_str(&report(&sqlite, &["--global"])).unwrap();
+    assert!(whole["routes"].as_u64().unwrap() > 1000, "{whole}");
+    assert!(whole["asns_scored"].as_u64().unwrap() > 100, "{whole}");
+    let culprit = whole["top_incidents"][0]["culprit"].to_string();
+    for ask in [&["--global"][..], &["--asn", &culprit][..]] {
+        let (a, b) = (report(&sqlite, ask), report(&ch, ask));
+        assert_eq!(
+            a, b,
+            "report {ask:?} differs between the whole and the sharded run"
+        );
+    }
+    for table in ["cards", "rollups", "incidents", "routes"] {
+        let a = run_ok(&["export", "--store", &sqlite, "--table", table]).0;
+        let b = run_ok(&["export", "--store", &ch, "--table", table]).0;
+        assert!(a.lines().count() > 1, "{table}: nothing exported");
+        assert_eq!(
+            a, b,
+            "{table} differs between the whole and the sharded run"
+        );
+    }
+
+    // Errors: a shard needs ClickHouse; a period without shards cannot be joined.
+    let out = routenorms(&[
+        "observe",
+        "--no-progress",
+        "--store",
+        &sqlite,
+        "--vrps",
+        &vrps,
+        "--irr",
+        &irr,
+        "--mrt",
+        &v4,
+        "--shard",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs a ClickHouse store"), "{err}");
+    let out = routenorms(&["merge", "--store", &ch, "--period", "1999-01"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no shards stored for period 1999-01"), "{err}");
+}

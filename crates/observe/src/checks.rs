@@ -62,7 +62,9 @@ impl<'a> Oracles<'a> {
 }
 
 /// Which check found a route leak.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LeakCheck {
     /// The path is not valley-free (Gao's export rules).
@@ -72,7 +74,7 @@ pub enum LeakCheck {
 }
 
 /// A route leak named on a path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Leak {
     pub check: LeakCheck,
     /// The AS that exported against policy.

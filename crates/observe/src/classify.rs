@@ -110,6 +110,10 @@ pub struct RouteClass {
     pub leakers: Vec<u32>,
     /// Indexes into [`RibClassification::paths`] (sorted).
     pub paths: Vec<u32>,
+    /// The peers that carried it, as indexes into [`RibClassification::peer_keys`]
+    /// (sorted); kept only when asked ([`RibClassifier::keep_peers`]), for shards.
+    #[serde(skip)]
+    pub peer_ids: Vec<u32>,
 }
 
 /// The snapshot's figures.
@@ -158,6 +162,9 @@ pub struct RibClassification {
     /// Per origin ASN (sorted), who saw any of its routes: the visibility the MANRS
     /// metrics' threshold is applied to.
     pub origins: Vec<OriginVisibility>,
+    /// Every peer by id (empty unless [`RibClassifier::keep_peers`] was asked).
+    #[serde(skip)]
+    pub peer_keys: Vec<PeerKey>,
 }
 
 /// How widely an origin AS's routes were seen: distinct peers (peer ASN, session address)
@@ -208,11 +215,19 @@ pub struct RibClassifier {
     paths: Vec<PathKey>,
     peer_ids: FxHashMap<PeerKey, u32>,
     entries: u64,
+    keep_peers: bool,
 }
 
 impl RibClassifier {
     pub fn new() -> RibClassifier {
         RibClassifier::default()
+    }
+
+    /// Keeps which peers carried each route (and the peer table) in the classification:
+    /// what a shard stores so that visibility can be united over shards.
+    pub fn keep_peers(mut self, keep: bool) -> RibClassifier {
+        self.keep_peers = keep;
+        self
     }
 
     /// Adds one entry (RIB entries and announcements; anything else is ignored).
@@ -298,6 +313,15 @@ impl RibClassifier {
                 v[i as usize] = k.asn;
             }
             v
+        };
+        let peer_keys: Vec<PeerKey> = if self.keep_peers {
+            let mut v: Vec<Option<PeerKey>> = vec![None; self.peer_ids.len()];
+            for (k, &i) in &self.peer_ids {
+                v[i as usize] = Some(*k);
+            }
+            v.into_iter().flatten().collect()
+        } else {
+            Vec::new()
         };
         let mut keys: Vec<(Prefix, Option<Asn>)> = self.routes.keys().copied().collect();
         keys.sort_unstable();
@@ -417,6 +441,11 @@ impl RibClassifier {
                 aspa,
                 leakers,
                 paths: acc.paths,
+                peer_ids: if self.keep_peers {
+                    acc.peers
+                } else {
+                    Vec::new()
+                },
             });
         }
         s.prefixes = prefixes.len() as u64;
@@ -442,6 +471,7 @@ impl RibClassifier {
             routes,
             paths,
             origins,
+            peer_keys,
         }
     }
 }

@@ -15,6 +15,20 @@ pub struct IrrState {
     pub registered: bool,
 }
 
+/// Every status name an [`IrrOracle`] may give (the IRR checker's).
+pub const STATUS_NAMES: [&str; 5] = [
+    "match",
+    "covered",
+    "mismatch",
+    "not-registered",
+    "misplaced",
+];
+
+/// The static status name equal to `text`, for statuses read back from storage.
+pub fn status_name(text: &str) -> Option<&'static str> {
+    STATUS_NAMES.iter().copied().find(|s| *s == text)
+}
+
 /// Answers IRR questions about routes. `None` means the oracle has no opinion (no IRR data
 /// loaded, or the origin is NONE).
 pub trait IrrOracle: Sync {

@@ -26,7 +26,7 @@
 //! of the roll-ups.
 
 use crate::bogons::Delegations;
-use crate::classify::RibClassification;
+use crate::classify::{OriginVisibility, RibClassification};
 use crate::contacts::{ContactEvidence, Contacts};
 use crate::incidents::{Incident, IncidentReport, Metric};
 use crate::spoofer::SpooferResults;
@@ -104,7 +104,7 @@ impl Label {
 }
 
 /// One metric of one ASN.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetricCard {
     /// The measured value (`null`: no data).
     pub value: Option<f64>,
@@ -165,7 +165,7 @@ pub struct AsnCard {
 /// "no data".
 #[derive(Clone, Copy, Debug)]
 pub struct MetricInputs<'a> {
-    pub classification: &'a RibClassification,
+    pub facts: &'a AsnFacts,
     pub incidents: &'a IncidentReport,
     pub contacts: Option<&'a Contacts>,
     pub spoofer: Option<&'a SpooferResults>,
@@ -198,15 +198,75 @@ struct IncidentTally {
     accomplice: [Vec<usize>; 4],
 }
 
-#[derive(Default)]
-struct RouteTally {
-    valid: u64,
-    invalid: u64,
-    not_found: u64,
-    irr_known: u64,
-    irr_registered: u64,
-    invalid_routes: Vec<Value>,
-    unregistered_routes: Vec<Value>,
+/// One origin AS's routes: RPKI and IRR tallies and the first [`EVIDENCE_ITEMS`] examples
+/// of invalid and of unregistered routes (in route order: by prefix).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RouteTally {
+    pub valid: u64,
+    pub invalid: u64,
+    pub not_found: u64,
+    /// Routes with an IRR status, and those of them the IRR supports.
+    pub irr_known: u64,
+    pub irr_registered: u64,
+    /// `{"prefix", "reason", "peers"}` each.
+    pub invalid_routes: Vec<Value>,
+    /// `{"prefix", "irr", "peers"}` each.
+    pub unregistered_routes: Vec<Value>,
+}
+
+/// What the cards need from the routes: per origin AS, how widely its routes were seen and
+/// their tallies. [`AsnFacts::of`] computes them from one classification; a sharded
+/// observation has the store's database compute them over every shard.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AsnFacts {
+    pub visibility: BTreeMap<u32, OriginVisibility>,
+    pub routes: BTreeMap<u32, RouteTally>,
+    /// VRPs and IRR data were given (else M7RPKI and M7IRR are "no data").
+    pub vrps_given: bool,
+    pub irr_given: bool,
+}
+
+impl AsnFacts {
+    pub fn of(c: &RibClassification) -> AsnFacts {
+        let mut routes: BTreeMap<u32, RouteTally> = BTreeMap::new();
+        for r in &c.routes {
+            let Some(origin) = r.origin else { continue };
+            let t = routes.entry(origin.0).or_default();
+            match r.rpki {
+                Some(RovState::Valid) => t.valid += 1,
+                Some(RovState::Invalid) => {
+                    t.invalid += 1;
+                    if t.invalid_routes.len() < EVIDENCE_ITEMS {
+                        t.invalid_routes.push(json!({
+                            "prefix": r.prefix.to_string(),
+                            "reason": r.rpki_reason,
+                            "peers": r.peers,
+                        }));
+                    }
+                }
+                Some(RovState::NotFound) => t.not_found += 1,
+                None => {}
+            }
+            if let Some(st) = r.irr {
+                t.irr_known += 1;
+                if st.registered {
+                    t.irr_registered += 1;
+                } else if t.unregistered_routes.len() < EVIDENCE_ITEMS {
+                    t.unregistered_routes.push(json!({
+                        "prefix": r.prefix.to_string(),
+                        "irr": st.status,
+                        "peers": r.peers,
+                    }));
+                }
+            }
+        }
+        AsnFacts {
+            visibility: c.origins.iter().map(|o| (o.asn, *o)).collect(),
+            routes,
+            vrps_given: c.summary.rpki.is_some(),
+            irr_given: c.summary.irr.is_some(),
+        }
+    }
 }
 
 fn round(x: f64) -> f64 {
@@ -281,10 +341,10 @@ fn mean(xs: impl IntoIterator<Item = f64>) -> Option<f64> {
 /// The report cards of every ASN that originates a route or takes part in an incident,
 /// sorted by ASN.
 pub fn asn_cards(inp: &MetricInputs<'_>, cfg: &MetricsConfig) -> Vec<AsnCard> {
-    let c = inp.classification;
+    let facts = inp.facts;
     let incidents = &inp.incidents.incidents;
-    let vrps_given = c.summary.rpki.is_some();
-    let irr_given = c.summary.irr.is_some();
+    let vrps_given = facts.vrps_given;
+    let irr_given = facts.irr_given;
 
     let mut tallies: BTreeMap<u32, IncidentTally> = BTreeMap::new();
     for (i, inc) in incidents.iter().enumerate() {
@@ -298,39 +358,8 @@ pub fn asn_cards(inp: &MetricInputs<'_>, cfg: &MetricsConfig) -> Vec<AsnCard> {
             }
         }
     }
-    let mut routes: BTreeMap<u32, RouteTally> = BTreeMap::new();
-    for r in &c.routes {
-        let Some(origin) = r.origin else { continue };
-        let t = routes.entry(origin.0).or_default();
-        match r.rpki {
-            Some(RovState::Valid) => t.valid += 1,
-            Some(RovState::Invalid) => {
-                t.invalid += 1;
-                if t.invalid_routes.len() < EVIDENCE_ITEMS {
-                    t.invalid_routes.push(json!({
-                        "prefix": r.prefix.to_string(),
-                        "reason": r.rpki_reason,
-                        "peers": r.peers,
-                    }));
-                }
-            }
-            Some(RovState::NotFound) => t.not_found += 1,
-            None => {}
-        }
-        if let Some(st) = r.irr {
-            t.irr_known += 1;
-            if st.registered {
-                t.irr_registered += 1;
-            } else if t.unregistered_routes.len() < EVIDENCE_ITEMS {
-                t.unregistered_routes.push(json!({
-                    "prefix": r.prefix.to_string(),
-                    "irr": st.status,
-                    "peers": r.peers,
-                }));
-            }
-        }
-    }
-    let visibility: BTreeMap<u32, _> = c.origins.iter().map(|o| (o.asn, *o)).collect();
+    let routes = &facts.routes;
+    let visibility = &facts.visibility;
     let mut asns: Vec<u32> = visibility.keys().copied().collect();
     asns.extend(tallies.keys().copied());
     asns.sort_unstable();
@@ -447,22 +476,7 @@ pub fn asn_cards(inp: &MetricInputs<'_>, cfg: &MetricsConfig) -> Vec<AsnCard> {
                     }
                 },
             );
-            let mut actions = BTreeMap::new();
-            for (key, title, names) in ACTIONS {
-                let score = mean(names.iter().filter_map(|n| metrics[n].score)).map(round);
-                actions.insert(
-                    key,
-                    ActionCard {
-                        title,
-                        score,
-                        label: Label::of(score),
-                        metrics: names,
-                    },
-                );
-            }
-            let with_data: Vec<&ActionCard> =
-                actions.values().filter(|a| a.score.is_some()).collect();
-            let ready = !with_data.is_empty() && with_data.iter().all(|a| a.label == Label::Ready);
+            let (actions, ready) = score_actions(&metrics);
             let d = inp.delegations;
             let country = d
                 .and_then(|d| d.asn_country(asn))
@@ -489,6 +503,67 @@ pub fn asn_cards(inp: &MetricInputs<'_>, cfg: &MetricsConfig) -> Vec<AsnCard> {
             }
         })
         .collect()
+}
+
+/// Each action's score (the mean of its metrics' scores with data) and label, and whether
+/// the AS is MANRS-ready (every action with data Ready, and at least one with data).
+fn score_actions(
+    metrics: &BTreeMap<&'static str, MetricCard>,
+) -> (BTreeMap<&'static str, ActionCard>, bool) {
+    let mut actions = BTreeMap::new();
+    for (key, title, names) in ACTIONS {
+        let score = mean(names.iter().filter_map(|n| metrics[n].score)).map(round);
+        actions.insert(
+            key,
+            ActionCard {
+                title,
+                score,
+                label: Label::of(score),
+                metrics: names,
+            },
+        );
+    }
+    let with_data: Vec<&ActionCard> = actions.values().filter(|a| a.score.is_some()).collect();
+    let ready = !with_data.is_empty() && with_data.iter().all(|a| a.label == Label::Ready);
+    (actions, ready)
+}
+
+/// The parts of a card that rest on per-network reference data (PeeringDB, IRR aut-nums,
+/// RIR statistics, Spoofer results, customer cones) rather than on routes. Each shard of a
+/// sharded observation stores them for its ASNs, so joining the shards needs none of
+/// those inputs again.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AsnContext {
+    pub name: Option<String>,
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub customer_cone: Option<u32>,
+    pub m5: MetricCard,
+    pub m6: MetricCard,
+}
+
+impl AsnContext {
+    pub fn of(card: &AsnCard) -> AsnContext {
+        AsnContext {
+            name: card.name.clone(),
+            country: card.country.clone(),
+            region: card.region.clone(),
+            customer_cone: card.customer_cone,
+            m5: card.metrics["M5"].clone(),
+            m6: card.metrics["M6"].clone(),
+        }
+    }
+
+    /// Puts the context into a card scored without it, and scores its actions again.
+    pub fn apply(&self, card: &mut AsnCard) {
+        card.name.clone_from(&self.name);
+        card.country.clone_from(&self.country);
+        card.region.clone_from(&self.region);
+        card.customer_cone = self.customer_cone;
+        card.metrics.insert("M5", self.m5.clone());
+        card.metrics.insert("M6", self.m6.clone());
+        (card.actions, card.ready) = score_actions(&card.metrics);
+    }
 }
 
 /// One action over a group of ASNs.
@@ -618,6 +693,7 @@ mod tests {
             aspa: None,
             leakers: Vec::new(),
             paths: Vec::new(),
+            peer_ids: Vec::new(),
         }
     }
 
@@ -708,7 +784,7 @@ mod tests {
         };
         asn_cards(
             &MetricInputs {
-                classification: &c,
+                facts: &AsnFacts::of(&c),
                 incidents: &incidents,
                 contacts: None,
                 spoofer: None,

@@ -5,11 +5,14 @@
 
 use crate::bogons::Delegations;
 use crate::checks::Oracles;
-use crate::classify::{AspaCounts, InputFile, RibClassification, RibClassifier, RpkiCounts};
+use crate::classify::{
+    AspaCounts, InputFile, RibClassification, RibClassifier, RpkiCounts, Summary,
+};
 use crate::contacts::Contacts;
 use crate::incidents::{detect_files_sharing, DetectorConfig, IncidentCounts, IncidentReport};
 use crate::metrics::{
-    asn_cards, incident_evidence, rollups, AsnCard, MetricInputs, MetricsConfig, Rollup,
+    asn_cards, incident_evidence, rollups, AsnCard, AsnContext, AsnFacts, MetricInputs,
+    MetricsConfig, Rollup,
 };
 use crate::spoofer::SpooferResults;
 use routenorms_topology::CustomerCones;
@@ -132,6 +135,9 @@ pub struct GlobalReport {
 #[derive(Debug)]
 pub struct Observation {
     pub global: GlobalReport,
+    /// The span of the routing data read (Unix seconds).
+    pub data_start: Option<u32>,
+    pub data_end: Option<u32>,
     pub cards: Vec<AsnCard>,
     pub countries: Vec<Rollup>,
     pub regions: Vec<Rollup>,
@@ -160,6 +166,8 @@ pub struct RunInputs<'a> {
     pub spoofer: Option<&'a SpooferResults>,
     pub delegations: Option<&'a Delegations>,
     pub cones: Option<&'a CustomerCones>,
+    /// Keep which peers carried each route (a shard stores them).
+    pub keep_peers: bool,
 }
 
 /// Runs the observation: classification, incidents, metrics and roll-ups. `inputs` lists
@@ -174,7 +182,7 @@ pub fn observe(
     progress: &dyn Fn(Stage, u64, u64),
 ) -> io::Result<Observation> {
     let total = files.ribs.len() as u64;
-    let mut classifier = RibClassifier::new();
+    let mut classifier = RibClassifier::new().keep_peers(files.keep_peers);
     let (mut current, mut done) = (None::<usize>, 0u64);
     progress(Stage::Read, 0, total);
     let (incidents, read) = detect_files_sharing(
@@ -209,30 +217,103 @@ pub fn observe(
     let classification = classifier.finish(&oracles, threads);
     progress(Stage::Classify, 1, 1);
     progress(Stage::Metrics, 0, 1);
-    let cards = asn_cards(
-        &MetricInputs {
-            classification: &classification,
+    let mut all_inputs: Vec<InputInfo> = classification
+        .inputs
+        .iter()
+        .map(|f| mrt_input("rib", f))
+        .collect();
+    all_inputs.extend(
+        read.iter()
+            .skip(files.ribs.len())
+            .map(|f| mrt_input("updates", f)),
+    );
+    all_inputs.append(&mut inputs);
+    let times = read
+        .iter()
+        .flat_map(|f| [f.first_time, f.last_time])
+        .flatten();
+    let (start, end) = times.fold((None::<u32>, None::<u32>), |(a, b), t| {
+        (
+            Some(a.map_or(t, |a| a.min(t))),
+            Some(b.map_or(t, |b| b.max(t))),
+        )
+    });
+    let (global, cards, countries, regions) = assemble(
+        &Assembly {
+            summary: &classification.summary,
+            facts: &AsnFacts::of(&classification),
             incidents: &incidents,
             contacts: files.contacts,
             spoofer: files.spoofer,
             delegations: files.delegations,
             cones: files.cones,
+            contexts: None,
+            data_start: start,
+            data_end: end,
+        },
+        all_inputs,
+        cfg,
+    );
+    progress(Stage::Metrics, 1, 1);
+    Ok(Observation {
+        global,
+        data_start: start,
+        data_end: end,
+        cards,
+        countries,
+        regions,
+        classification,
+        incidents,
+    })
+}
+
+/// What the reports of a period are assembled from — by [`observe`] from what it read, or
+/// from what several shards stored.
+#[derive(Clone, Copy, Debug)]
+pub struct Assembly<'a> {
+    pub summary: &'a Summary,
+    pub facts: &'a AsnFacts,
+    pub incidents: &'a IncidentReport,
+    pub contacts: Option<&'a Contacts>,
+    pub spoofer: Option<&'a SpooferResults>,
+    pub delegations: Option<&'a Delegations>,
+    pub cones: Option<&'a CustomerCones>,
+    /// Per ASN, card parts stored by shards: they replace what `contacts`, `spoofer`,
+    /// `delegations` and `cones` would give.
+    pub contexts: Option<&'a BTreeMap<u32, AsnContext>>,
+    /// The span of the routing data read (Unix seconds).
+    pub data_start: Option<u32>,
+    pub data_end: Option<u32>,
+}
+
+/// Scores every ASN, rolls the scores up, and builds the global report; `inputs` lists
+/// every input (MRT ones first).
+pub fn assemble(
+    a: &Assembly<'_>,
+    inputs: Vec<InputInfo>,
+    cfg: &MetricsConfig,
+) -> (GlobalReport, Vec<AsnCard>, Vec<Rollup>, Vec<Rollup>) {
+    let incidents = a.incidents;
+    let mut cards = asn_cards(
+        &MetricInputs {
+            facts: a.facts,
+            incidents,
+            contacts: a.contacts,
+            spoofer: a.spoofer,
+            delegations: a.delegations,
+            cones: a.cones,
         },
         cfg,
     );
+    if let Some(contexts) = a.contexts {
+        for card in &mut cards {
+            if let Some(c) = contexts.get(&card.asn) {
+                c.apply(card);
+            }
+        }
+    }
     let (global_rollup, countries, regions) = rollups(&cards, &cfg.period);
-    let mut mrt: Vec<InputInfo> = classification
-        .inputs
-        .iter()
-        .map(|f| mrt_input("rib", f))
-        .collect();
-    mrt.extend(
-        read.iter()
-            .skip(files.ribs.len())
-            .map(|f| mrt_input("updates", f)),
-    );
-    mrt.append(&mut inputs);
-    let s = &classification.summary;
+    let s = a.summary;
     let rpki = s.rpki.map(|c| {
         let n = (c.valid + c.invalid + c.not_found).max(1) as f64;
         let share = |x: u64| (x as f64 / n * 1e4).round() / 1e4;
@@ -258,21 +339,11 @@ pub fn observe(
         .take(crate::metrics::EVIDENCE_ITEMS)
         .map(|&i| incident_evidence(i + 1, &incidents.incidents[i]))
         .collect();
-    let times = read
-        .iter()
-        .flat_map(|f| [f.first_time, f.last_time])
-        .flatten();
-    let (start, end) = times.fold((None::<u32>, None::<u32>), |(a, b), t| {
-        (
-            Some(a.map_or(t, |a| a.min(t))),
-            Some(b.map_or(t, |b| b.max(t))),
-        )
-    });
     let global = GlobalReport {
         period: cfg.period.clone(),
-        inputs: mrt,
-        data_start: start.map(utc_time),
-        data_end: end.map(utc_time),
+        inputs,
+        data_start: a.data_start.map(utc_time),
+        data_end: a.data_end.map(utc_time),
         min_peers: cfg.min_peers,
         asns_seen: cards.len() as u64,
         asns_scored: cards.iter().filter(|c| c.scored).count() as u64,
@@ -293,15 +364,7 @@ pub fn observe(
         scores: global_rollup,
         top_incidents,
     };
-    progress(Stage::Metrics, 1, 1);
-    Ok(Observation {
-        global,
-        cards,
-        countries,
-        regions,
-        classification,
-        incidents,
-    })
+    (global, cards, countries, regions)
 }
 
 #[cfg(test)]

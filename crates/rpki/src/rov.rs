@@ -58,7 +58,9 @@ impl fmt::Display for RovState {
 }
 
 /// Why an invalid route is invalid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum InvalidReason {
     /// No covering VRP has the route's origin AS (or the origin is NONE / AS0).

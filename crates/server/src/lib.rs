@@ -13,6 +13,7 @@
 mod dashboard;
 pub mod reports;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -220,8 +221,22 @@ fn parse_asn(s: &str) -> Result<u32, ApiError> {
         .strip_prefix("AS")
         .or_else(|| s.strip_prefix("as"))
         .unwrap_or(s);
+    // Digits only: `u32::from_str` alone would also take a sign (`AS+5`).
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::bad(
+            "invalid_asn",
+            format!("`{s}` is not an AS number"),
+        ));
+    }
     t.parse::<u32>()
         .map_err(|_| ApiError::bad("invalid_asn", format!("`{s}` is not an AS number")))
+}
+
+/// A path segment, or the 400 with `code` when it cannot be one (not UTF-8 after
+/// percent-decoding): axum's own rejection would answer in plain text, not the API's JSON.
+fn segment(p: Result<Path<String>, PathRejection>, code: &'static str) -> Result<String, ApiError> {
+    p.map(|Path(s)| s)
+        .map_err(|e| ApiError::bad(code, format!("unreadable path segment: {}", e.body_text())))
 }
 
 fn parse_prefix(s: &str) -> Result<Prefix, ApiError> {
@@ -336,6 +351,20 @@ fn search_results(s: &Store, p: &str, text: &str) -> Result<Vec<Value>, ApiError
     Ok(results)
 }
 
+/// The `q` of a search, trimmed. Its length is counted in characters, not bytes, and before
+/// trimming, as the OpenAPI document bounds the parameter sent (1 to 100 characters).
+fn search_text(q: &HashMap<String, String>) -> Result<String, ApiError> {
+    let raw = q.get("q").map(String::as_str).unwrap_or_default();
+    let text = raw.trim();
+    if text.is_empty() || raw.chars().count() > 100 {
+        return Err(ApiError::bad(
+            "invalid_parameter",
+            "`q` must be 1 to 100 characters",
+        ));
+    }
+    Ok(text.to_string())
+}
+
 // ----- handlers -----
 
 async fn openapi() -> Response {
@@ -365,11 +394,11 @@ async fn global(State(st): State<AppState>, Query(q): Params) -> ApiResult {
 
 async fn asn_card(
     State(st): State<AppState>,
-    Path(asn): Path<String>,
+    asn: Result<Path<String>, PathRejection>,
     Query(q): Params,
 ) -> ApiResult {
     only(&q, &["period"])?;
-    let asn = parse_asn(&asn)?;
+    let asn = parse_asn(&segment(asn, "invalid_asn")?)?;
     let asked = period_param(&q)?;
     st.with_store(move |s| {
         let p = resolve_period(s, asked)?;
@@ -382,11 +411,11 @@ async fn asn_card(
 
 async fn asn_history(
     State(st): State<AppState>,
-    Path(asn): Path<String>,
+    asn: Result<Path<String>, PathRejection>,
     Query(q): Params,
 ) -> ApiResult {
     only(&q, &[])?;
-    let asn = parse_asn(&asn)?;
+    let asn = parse_asn(&segment(asn, "invalid_asn")?)?;
     st.with_store(move |s| {
         let h = reports::asn_history(s, asn)?;
         if h.is_empty() {
@@ -401,11 +430,11 @@ async fn asn_history(
 
 async fn asn_prefixes(
     State(st): State<AppState>,
-    Path(asn): Path<String>,
+    asn: Result<Path<String>, PathRejection>,
     Query(q): Params,
 ) -> ApiResult {
     only(&q, &["period", "limit", "offset"])?;
-    let asn = parse_asn(&asn)?;
+    let asn = parse_asn(&segment(asn, "invalid_asn")?)?;
     let asked = period_param(&q)?;
     let page = page(&q)?;
     st.with_store(move |s| {
@@ -445,9 +474,10 @@ async fn group(
 
 async fn country(
     State(st): State<AppState>,
-    Path(cc): Path<String>,
+    cc: Result<Path<String>, PathRejection>,
     Query(q): Params,
 ) -> ApiResult {
+    let cc = segment(cc, "invalid_country")?;
     if cc.len() != 2 || !cc.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(ApiError::bad(
             "invalid_country",
@@ -472,8 +502,12 @@ fn region_key(r: &str) -> Result<&'static str, ApiError> {
     }
 }
 
-async fn region(State(st): State<AppState>, Path(r): Path<String>, Query(q): Params) -> ApiResult {
-    let key = region_key(&r)?;
+async fn region(
+    State(st): State<AppState>,
+    r: Result<Path<String>, PathRejection>,
+    Query(q): Params,
+) -> ApiResult {
+    let key = region_key(&segment(r, "invalid_region")?)?;
     group(st, q, "region", key.to_string()).await
 }
 
@@ -562,13 +596,7 @@ async fn validity(State(st): State<AppState>, Query(q): Params) -> ApiResult {
 
 async fn search(State(st): State<AppState>, Query(q): Params) -> ApiResult {
     only(&q, &["q", "period"])?;
-    let text = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
-    if text.is_empty() || text.len() > 100 {
-        return Err(ApiError::bad(
-            "invalid_parameter",
-            "`q` must be 1 to 100 characters",
-        ));
-    }
+    let text = search_text(&q)?;
     let asked = period_param(&q)?;
     st.with_store(move |s| {
         let p = resolve_period(s, asked)?;
@@ -593,7 +621,18 @@ mod tests {
     fn asns_parse_plain_or_prefixed_and_nothing_else() {
         assert_eq!(parse_asn("64500").unwrap(), 64500);
         assert_eq!(parse_asn("AS4200000000").unwrap(), 4_200_000_000);
-        for bad in ["", "AS", "-1", "4294967296", "AS-SET", "1.5"] {
+        assert_eq!(parse_asn("as007").unwrap(), 7);
+        for bad in [
+            "",
+            "AS",
+            "-1",
+            "+5",
+            "AS+5",
+            "4294967296",
+            "AS-SET",
+            "1.5",
+            " 5",
+        ] {
             assert_eq!(parse_asn(bad).unwrap_err().code, "invalid_asn", "{bad}");
         }
     }
@@ -619,6 +658,25 @@ mod tests {
                 StatusCode::BAD_REQUEST
             );
         }
+    }
+
+    #[test]
+    fn search_text_is_one_to_a_hundred_characters_not_bytes() {
+        assert_eq!(search_text(&q(&[("q", " AS5 ")])).unwrap(), "AS5");
+        assert!(search_text(&q(&[("q", &"é".repeat(100))])).is_ok());
+        for bad in [
+            "",
+            "   ",
+            &"a".repeat(101),
+            &format!(" {} ", "a".repeat(99)),
+        ] {
+            assert_eq!(
+                search_text(&q(&[("q", bad)])).unwrap_err().code,
+                "invalid_parameter",
+                "{bad:?}"
+            );
+        }
+        assert!(search_text(&q(&[])).is_err());
     }
 
     #[test]

@@ -215,6 +215,42 @@ const TABLES: &[(&str, &str)] = &[
           bogon_asn UInt8, leakers String)
          ENGINE = MergeTree() ORDER BY (period, run, origin, prefix)",
     ),
+    // What `observe --shard` writes; `merge` joins the newest run of every shard.
+    (
+        "shard_runs",
+        "(period String, shard String, run UInt64, created_at String, meta String,
+          peers Array(UInt64), bogon_asns Array(UInt32), leakers Array(UInt32))
+         ENGINE = MergeTree() ORDER BY (period, shard, run)",
+    ),
+    (
+        "shard_routes",
+        "(period String, shard String, run UInt64, prefix String, prefix_key String,
+          origin Nullable(UInt32), peers Array(UInt64), peer_asns Array(UInt32),
+          paths Array(UInt64), rpki Nullable(String), rpki_reason Nullable(String),
+          irr Nullable(String), irr_registered UInt8, bogon_prefix UInt8, bogon_asn UInt8,
+          leakers Array(UInt32))
+         ENGINE = MergeTree() ORDER BY (period, shard, run, prefix_key)",
+    ),
+    (
+        "shard_events",
+        "(period String, shard String, run UInt64, seq UInt64, event String)
+         ENGINE = MergeTree() ORDER BY (period, shard, run, seq)",
+    ),
+    (
+        "shard_contexts",
+        "(period String, shard String, run UInt64, asn UInt32, context String)
+         ENGINE = MergeTree() ORDER BY (period, shard, run, asn)",
+    ),
+];
+
+/// The tables one period's write replaces (the shard tables are written per shard).
+const PERIOD_TABLES: [&str; 5] = ["periods", "cards", "rollups", "incidents", "routes"];
+/// The tables one shard's write replaces.
+const SHARD_TABLES: [&str; 4] = [
+    "shard_runs",
+    "shard_routes",
+    "shard_events",
+    "shard_contexts",
 ];
 
 /// ClickHouse's error code for a database that does not exist.
@@ -327,14 +363,17 @@ impl ClickHouseStore {
                 found,
             });
         }
-        if found < SCHEMA_VERSION {
-            // The ClickHouse schema starts at version 2: tables are created whole.
+        if create {
+            // The ClickHouse schema starts at version 2 and has only grown by whole tables
+            // since, so creating the missing ones brings any store up to date.
             for (name, body) in TABLES {
                 store.execute(&format!("CREATE TABLE IF NOT EXISTS {db}.{name} {body}"))?;
             }
-            store.execute(&format!(
-                "INSERT INTO {db}.schema_version (version) VALUES ({SCHEMA_VERSION})"
-            ))?;
+            if found < SCHEMA_VERSION {
+                store.execute(&format!(
+                    "INSERT INTO {db}.schema_version (version) VALUES ({SCHEMA_VERSION})"
+                ))?;
+            }
         }
         Ok(store)
     }
@@ -471,15 +510,31 @@ impl ClickHouseStore {
         Ok(v.first().map_or(0, |v| v.v))
     }
 
-    pub(crate) fn replace_period(&self, data: &PeriodData) -> Result<(), StoreError> {
-        use serde_json::json;
-        let db = self.db();
+    /// A run number above every earlier one of `table` (wall-clock nanoseconds, so writers
+    /// on different machines rarely meet).
+    fn next_run(&self, table: &str) -> Result<u64, StoreError> {
         let newest: Vec<One<u64>> =
-            self.select(&format!("SELECT max(run) AS v FROM {db}.periods"))?;
+            self.select(&format!("SELECT max(run) AS v FROM {}.{table}", self.db()))?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
-        let run = now.max(newest.first().map_or(0, |n| n.v) + 1);
+        Ok(now.max(newest.first().map_or(0, |n| n.v) + 1))
+    }
+
+    pub(crate) fn replace_period(&self, data: &PeriodData) -> Result<(), StoreError> {
+        self.write_period(data, false)
+    }
+
+    pub(crate) fn replace_period_from_shards(&self, data: &PeriodData) -> Result<(), StoreError> {
+        self.write_period(data, true)
+    }
+
+    /// Writes a period; `routes_from_shards`: its routes are the period's shards' routes
+    /// united by the database, not `data.routes`.
+    fn write_period(&self, data: &PeriodData, routes_from_shards: bool) -> Result<(), StoreError> {
+        use serde_json::json;
+        let db = self.db();
+        let run = self.next_run("periods")?;
         let p = &data.period;
         let cards: Vec<_> = data
             .cards
@@ -521,12 +576,22 @@ impl ClickHouseStore {
             })
             .collect();
         self.insert("routes", &routes)?;
+        if routes_from_shards {
+            self.execute(&format!(
+                "INSERT INTO {db}.routes SELECT {pq}, {run}, assumeNotNull(origin), prefix,
+                 toUInt32(length(peers)), toUInt32(length(peer_asns)), rpki, irr, bogon_prefix,
+                 bogon_asn, arrayStringConcat(arrayMap(x -> toString(x), arraySort(leakers)), ',')
+                 FROM {merged} WHERE origin IS NOT NULL",
+                pq = quote(p),
+                merged = self.merged_routes(p)
+            ))?;
+        }
         // The commit: from here on readers see this run.
         self.insert(
             "periods",
             &[json!({"period": p, "run": run, "created_at": data.created_at, "report": data.report})],
         )?;
-        for (table, _) in TABLES {
+        for table in PERIOD_TABLES {
             // Best effort (see the module comment): the new run is already the visible one.
             let _ = self.execute(&format!(
                 "ALTER TABLE {db}.{table} DELETE WHERE period = {} AND run < {run}",
@@ -534,6 +599,210 @@ impl ClickHouseStore {
             ));
         }
         Ok(())
+    }
+
+    /// The newest run of every shard of a period, as an SQL condition on `shard, run`.
+    fn committed_shards(&self, period: &str) -> String {
+        format!(
+            "period = {p} AND (shard, run) IN
+             (SELECT shard, max(run) FROM {db}.shard_runs WHERE period = {p} GROUP BY shard)",
+            p = quote(period),
+            db = self.db()
+        )
+    }
+
+    /// Every shard's routes of a period united: one row per (prefix, origin) with the union
+    /// of the peers, paths and leakers that any shard saw (a subquery).
+    fn merged_routes(&self, period: &str) -> String {
+        format!(
+            "(SELECT prefix, any(prefix_key) AS prefix_key, origin,
+               groupUniqArrayArray(peers) AS peers, groupUniqArrayArray(peer_asns) AS peer_asns,
+               groupUniqArrayArray(paths) AS paths, any(rpki) AS rpki,
+               any(rpki_reason) AS rpki_reason, any(irr) AS irr,
+               max(irr_registered) AS irr_registered, max(bogon_prefix) AS bogon_prefix,
+               max(bogon_asn) AS bogon_asn, groupUniqArrayArray(leakers) AS leakers
+             FROM {}.shard_routes WHERE {} GROUP BY prefix, origin)",
+            self.db(),
+            self.committed_shards(period)
+        )
+    }
+
+    pub(crate) fn write_shard(&self, data: &ShardData) -> Result<(), StoreError> {
+        use serde_json::json;
+        let db = self.db();
+        let run = self.next_run("shard_runs")?;
+        let (p, sh) = (&data.period, &data.shard);
+        let routes: Vec<_> = data
+            .routes
+            .iter()
+            .map(|r| {
+                json!({"period": p, "shard": sh, "run": run, "prefix": r.prefix,
+                       "prefix_key": r.prefix_key, "origin": r.origin, "peers": r.peers,
+                       "peer_asns": r.peer_asns, "paths": r.paths, "rpki": r.rpki,
+                       "rpki_reason": r.rpki_reason, "irr": r.irr,
+                       "irr_registered": r.irr_registered as u8,
+                       "bogon_prefix": r.bogon_prefix as u8, "bogon_asn": r.bogon_asn as u8,
+                       "leakers": r.leakers})
+            })
+            .collect();
+        self.insert("shard_routes", &routes)?;
+        let events: Vec<_> = data
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| json!({"period": p, "shard": sh, "run": run, "seq": i, "event": e}))
+            .collect();
+        self.insert("shard_events", &events)?;
+        let contexts: Vec<_> = data
+            .contexts
+            .iter()
+            .map(|(a, c)| json!({"period": p, "shard": sh, "run": run, "asn": a, "context": c}))
+            .collect();
+        self.insert("shard_contexts", &contexts)?;
+        // The commit of this shard's part.
+        self.insert(
+            "shard_runs",
+            &[
+                json!({"period": p, "shard": sh, "run": run, "created_at": data.created_at,
+                     "meta": data.meta, "peers": data.peers, "bogon_asns": data.bogon_asns,
+                     "leakers": data.leakers}),
+            ],
+        )?;
+        for table in SHARD_TABLES {
+            let _ = self.execute(&format!(
+                "ALTER TABLE {db}.{table} DELETE WHERE period = {} AND shard = {} AND run < {run}",
+                quote(p),
+                quote(sh)
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn shards(&self, period: &str) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<One<String>> = self.select(&format!(
+            "SELECT DISTINCT shard AS v FROM {}.shard_runs WHERE period = {} ORDER BY v",
+            self.db(),
+            quote(period)
+        ))?;
+        Ok(rows.into_iter().map(|r| r.v).collect())
+    }
+
+    pub(crate) fn merge_shards(
+        &self,
+        period: &str,
+        examples_per_asn: u32,
+    ) -> Result<ShardMerge, StoreError> {
+        #[derive(Deserialize)]
+        struct Shard {
+            shard: String,
+            meta: String,
+        }
+        #[derive(Deserialize)]
+        struct Unions {
+            bogon_asns: Vec<u32>,
+            leakers: Vec<u32>,
+            peers: u64,
+        }
+        #[derive(Deserialize)]
+        struct Count {
+            irr: String,
+            n: u64,
+        }
+        #[derive(Deserialize)]
+        struct Event {
+            event: String,
+        }
+        #[derive(Deserialize)]
+        struct Context {
+            asn: u32,
+            context: String,
+        }
+        let db = self.db();
+        let committed = self.committed_shards(period);
+        let merged = self.merged_routes(period);
+        let shards: Vec<Shard> = self.select(&format!(
+            "SELECT shard, meta FROM {db}.shard_runs WHERE {committed} ORDER BY shard"
+        ))?;
+        let unions: Vec<Unions> = self.select(&format!(
+            "SELECT groupUniqArrayArray(bogon_asns) AS bogon_asns,
+                    groupUniqArrayArray(leakers) AS leakers,
+                    length(groupUniqArrayArray(peers)) AS peers
+             FROM {db}.shard_runs WHERE {committed}"
+        ))?;
+        let unions = unions
+            .into_iter()
+            .next()
+            .ok_or_else(|| self.error("no answer"))?;
+        let mut summary: Vec<MergedSummary> = self.select(&format!(
+            "SELECT countIf(origin IS NOT NULL) AS routes, countIf(origin IS NULL) AS as_set_routes,
+               uniqExact(prefix) AS prefixes,
+               countIf(origin IS NOT NULL AND ifNull(rpki, '') = 'valid') AS valid,
+               countIf(origin IS NOT NULL AND ifNull(rpki, '') = 'invalid') AS invalid,
+               countIf(origin IS NOT NULL AND ifNull(rpki, '') = 'not-found') AS not_found,
+               countIf(origin IS NULL AND ifNull(rpki, '') = 'valid') AS as_set_valid,
+               countIf(origin IS NULL AND ifNull(rpki, '') = 'invalid') AS as_set_invalid,
+               countIf(origin IS NULL AND ifNull(rpki, '') = 'not-found') AS as_set_not_found,
+               countIf(bogon_prefix = 1) AS bogon_prefixes,
+               uniqExactIf(prefix, bogon_prefix = 1) AS bogon_prefixes_distinct,
+               countIf(bogon_asn = 1) AS bogon_asns,
+               countIf(notEmpty(leakers)) AS leaking_routes,
+               sum(arrayCount(x -> x % 4 = 1, paths)) AS aspa_valid,
+               sum(arrayCount(x -> x % 4 = 2, paths)) AS aspa_invalid,
+               sum(arrayCount(x -> x % 4 = 3, paths)) AS aspa_unknown,
+               toUInt64(0) AS peers
+             FROM {merged}"
+        ))?;
+        let mut summary = summary.pop().ok_or_else(|| self.error("no answer"))?;
+        summary.peers = unions.peers;
+        let irr: Vec<Count> = self.select(&format!(
+            "SELECT assumeNotNull(irr) AS irr, count() AS n FROM {merged}
+             WHERE origin IS NOT NULL AND irr IS NOT NULL GROUP BY irr ORDER BY irr"
+        ))?;
+        let asns: Vec<MergedAsn> = self.select(&format!(
+            "SELECT assumeNotNull(origin) AS asn,
+               toUInt32(length(groupUniqArrayArray(peers))) AS peers,
+               toUInt32(length(groupUniqArrayArray(peer_asns))) AS peer_asns,
+               toUInt32(count()) AS routes,
+               countIf(ifNull(rpki, '') = 'valid') AS valid,
+               countIf(ifNull(rpki, '') = 'invalid') AS invalid,
+               countIf(ifNull(rpki, '') = 'not-found') AS not_found,
+               countIf(irr IS NOT NULL) AS irr_known,
+               countIf(irr IS NOT NULL AND irr_registered = 1) AS irr_registered
+             FROM {merged} WHERE origin IS NOT NULL GROUP BY origin ORDER BY asn"
+        ))?;
+        let examples = |cond: &str| -> Result<Vec<MergedExample>, StoreError> {
+            self.select(&format!(
+                "SELECT assumeNotNull(origin) AS origin, prefix, rpki_reason AS reason, irr,
+                   toUInt32(length(peers)) AS peers
+                 FROM {merged} WHERE origin IS NOT NULL AND {cond}
+                 ORDER BY origin, prefix_key LIMIT {examples_per_asn} BY origin"
+            ))
+        };
+        let invalid_examples = examples("ifNull(rpki, '') = 'invalid'")?;
+        let unregistered_examples = examples("irr IS NOT NULL AND irr_registered = 0")?;
+        let events: Vec<Event> = self.select(&format!(
+            "SELECT event FROM {db}.shard_events WHERE {committed} ORDER BY shard, seq"
+        ))?;
+        let contexts: Vec<Context> = self.select(&format!(
+            "SELECT asn, any(context) AS context FROM {db}.shard_contexts WHERE {committed}
+             GROUP BY asn ORDER BY asn"
+        ))?;
+        let mut bogon_asns = unions.bogon_asns;
+        bogon_asns.sort_unstable();
+        let mut leakers = unions.leakers;
+        leakers.sort_unstable();
+        Ok(ShardMerge {
+            shards: shards.into_iter().map(|s| (s.shard, s.meta)).collect(),
+            summary,
+            irr: irr.into_iter().map(|c| (c.irr, c.n)).collect(),
+            bogon_asns,
+            leakers,
+            asns,
+            invalid_examples,
+            unregistered_examples,
+            events: events.into_iter().map(|e| e.event).collect(),
+            contexts: contexts.into_iter().map(|c| (c.asn, c.context)).collect(),
+        })
     }
 
     pub(crate) fn periods(&self) -> Result<Vec<String>, StoreError> {

@@ -37,6 +37,13 @@ pub enum StoreError {
     },
     #[error("{location}: {message}")]
     ClickHouse { location: String, message: String },
+    #[error(
+        "{location}: {what} needs a ClickHouse store (--store clickhouse://HOST:PORT/DATABASE)"
+    )]
+    NeedsClickHouse {
+        location: String,
+        what: &'static str,
+    },
     #[error("{}: no store there (run `routenorms observe --store {}` first)", path.display(), path.display())]
     Missing { path: PathBuf },
     #[error("{}: schema version {found} is newer than this build reads ({SCHEMA_VERSION}); upgrade routenorms", path.display())]
@@ -113,6 +120,116 @@ pub struct PeriodData {
     pub routes: Vec<RouteRow>,
 }
 
+/// One route as a shard saw it: the states every shard computes alike from the same
+/// reference data, and the sets (peers, paths, leakers) that are united over shards.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ShardRoute {
+    pub prefix: String,
+    /// Sorts like the prefix itself (IPv4 first, then address, then length).
+    pub prefix_key: String,
+    /// `None`: the path ends in an AS_SET.
+    pub origin: Option<u32>,
+    /// Peers (a 64-bit hash of peer ASN and address each) and their ASNs.
+    pub peers: Vec<u64>,
+    pub peer_asns: Vec<u32>,
+    /// Distinct paths: a hash of each, shifted left by 2, plus its ASPA state (0 none,
+    /// 1 valid, 2 invalid, 3 unknown).
+    pub paths: Vec<u64>,
+    pub rpki: Option<String>,
+    pub rpki_reason: Option<String>,
+    pub irr: Option<String>,
+    pub irr_registered: bool,
+    pub bogon_prefix: bool,
+    pub bogon_asn: bool,
+    pub leakers: Vec<u32>,
+}
+
+/// What one shard (`observe --shard NAME`) stores for a period.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ShardData {
+    pub period: String,
+    pub shard: String,
+    pub created_at: String,
+    /// The shard's own facts as a JSON document (inputs, data span, entries, which
+    /// reference data was given); the store keeps it as it came.
+    pub meta: String,
+    /// Every peer the shard saw (hashes, as in [`ShardRoute::peers`]).
+    pub peers: Vec<u64>,
+    /// Distinct bogon ASNs on the shard's paths, and ASNs its paths name as leakers.
+    pub bogon_asns: Vec<u32>,
+    pub leakers: Vec<u32>,
+    pub routes: Vec<ShardRoute>,
+    /// Incident events as JSON documents, in the shard's order.
+    pub events: Vec<String>,
+    /// Per ASN, the parts of its card that come from reference data (JSON).
+    pub contexts: Vec<(u32, String)>,
+}
+
+/// Route figures over every shard's routes, united (computed by the database).
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+pub struct MergedSummary {
+    pub routes: u64,
+    pub as_set_routes: u64,
+    pub prefixes: u64,
+    pub valid: u64,
+    pub invalid: u64,
+    pub not_found: u64,
+    pub as_set_valid: u64,
+    pub as_set_invalid: u64,
+    pub as_set_not_found: u64,
+    pub bogon_prefixes: u64,
+    pub bogon_prefixes_distinct: u64,
+    pub bogon_asns: u64,
+    pub leaking_routes: u64,
+    pub aspa_valid: u64,
+    pub aspa_invalid: u64,
+    pub aspa_unknown: u64,
+    /// Distinct peers over every shard.
+    pub peers: u64,
+}
+
+/// One origin AS over every shard (computed by the database).
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+pub struct MergedAsn {
+    pub asn: u32,
+    pub peers: u32,
+    pub peer_asns: u32,
+    pub routes: u32,
+    pub valid: u64,
+    pub invalid: u64,
+    pub not_found: u64,
+    pub irr_known: u64,
+    pub irr_registered: u64,
+}
+
+/// An example route of an origin AS (the first few by prefix): RPKI-invalid ones carry
+/// their reason, unregistered ones their IRR status.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+pub struct MergedExample {
+    pub origin: u32,
+    pub prefix: String,
+    pub reason: Option<String>,
+    pub irr: Option<String>,
+    pub peers: u32,
+}
+
+/// Everything the shards of a period hold, joined by the database.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ShardMerge {
+    /// The shards joined, by name, each with its meta document.
+    pub shards: Vec<(String, String)>,
+    pub summary: MergedSummary,
+    /// IRR status → routes with an origin.
+    pub irr: Vec<(String, u64)>,
+    pub bogon_asns: Vec<u32>,
+    pub leakers: Vec<u32>,
+    pub asns: Vec<MergedAsn>,
+    pub invalid_examples: Vec<MergedExample>,
+    pub unregistered_examples: Vec<MergedExample>,
+    pub events: Vec<String>,
+    pub contexts: Vec<(u32, String)>,
+}
+
 /// Which cards a listing returns.
 #[derive(Clone, Debug, Default)]
 pub struct CardFilter {
@@ -175,6 +292,21 @@ enum Backend {
 #[derive(Debug)]
 pub struct Store {
     backend: Backend,
+}
+
+/// The ClickHouse backend, or the error that says an operation needs it.
+macro_rules! clickhouse_only {
+    ($self:ident, $what:expr) => {
+        match &$self.backend {
+            Backend::ClickHouse(c) => c,
+            Backend::Sqlite(s) => {
+                return Err(StoreError::NeedsClickHouse {
+                    location: s.location(),
+                    what: $what,
+                })
+            }
+        }
+    };
 }
 
 /// Calls the same method on whichever backend is open.
@@ -342,5 +474,33 @@ impl Store {
         limit: u32,
     ) -> Result<(Vec<RouteRow>, u64), StoreError> {
         dispatch!(self.offending_routes(period, origin, limit))
+    }
+
+    /// Stores one shard's part of a period, replacing what the same shard stored before;
+    /// it becomes visible whole, when its row in `shard_runs` lands.
+    pub fn write_shard(&mut self, data: &ShardData) -> Result<(), StoreError> {
+        clickhouse_only!(self, "--shard").write_shard(data)
+    }
+
+    /// The shards stored for a period, by name.
+    pub fn shards(&self, period: &str) -> Result<Vec<String>, StoreError> {
+        clickhouse_only!(self, "sharded observation").shards(period)
+    }
+
+    /// Joins every shard of a period inside the database: routes united over shards, the
+    /// per-ASN and global route figures, up to `examples_per_asn` example routes per AS,
+    /// the events and the contexts.
+    pub fn merge_shards(
+        &self,
+        period: &str,
+        examples_per_asn: u32,
+    ) -> Result<ShardMerge, StoreError> {
+        clickhouse_only!(self, "joining shards").merge_shards(period, examples_per_asn)
+    }
+
+    /// Like [`Store::replace_period`], with the period's routes computed by the database
+    /// from its shards instead of given in `data.routes`.
+    pub fn replace_period_from_shards(&mut self, data: &PeriodData) -> Result<(), StoreError> {
+        clickhouse_only!(self, "joining shards").replace_period_from_shards(data)
     }
 }

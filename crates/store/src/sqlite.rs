@@ -111,6 +111,10 @@ impl SqliteStore {
         Ok(store)
     }
 
+    pub(crate) fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
     fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),

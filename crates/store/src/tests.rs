@@ -564,3 +564,93 @@ fn every_route_of_a_period_is_listed_page_after_page() {
         assert_eq!(seen, expected, "{p}");
     }
 }
+
+/// Two shards that share a peer and a route: ClickHouse unites them (the shared peer and
+/// route count once), computes the per-ASN figures over both, and a shard written again
+/// replaces its earlier part.
+#[test]
+fn shards_are_united_not_added_by_the_database() {
+    let Some(server) = clickhouse_server() else {
+        return;
+    };
+    let db = format!("rn_test_{}_shards", std::process::id());
+    drop_clickhouse_database(&server, &db);
+    let mut s = Store::open(&format!("clickhouse://{server}/{db}")).unwrap();
+    let route = |prefix: &str, key: &str, peers: Vec<u64>, rpki: &str| ShardRoute {
+        prefix: prefix.into(),
+        prefix_key: key.into(),
+        origin: Some(64_500),
+        peer_asns: peers.iter().map(|p| *p as u32 % 2 + 1).collect(),
+        peers,
+        paths: vec![(7 << 2) | 1],
+        rpki: Some(rpki.into()),
+        rpki_reason: (rpki == "invalid").then(|| "as".to_string()),
+        irr: Some("match".into()),
+        irr_registered: true,
+        ..ShardRoute::default()
+    };
+    let shard = |name: &str, routes: Vec<ShardRoute>, peers: Vec<u64>| ShardData {
+        period: "2026-11".into(),
+        shard: name.into(),
+        meta: format!("{{\"name\":\"{name}\"}}"),
+        peers,
+        routes,
+        events: vec![format!("{{\"from\":\"{name}\"}}")],
+        contexts: vec![(64_500, "{}".into())],
+        ..ShardData::default()
+    };
+    // A first version of shard b, replaced below.
+    s.write_shard(&shard(
+        "b",
+        vec![route("10.9.0.0/16", "k9", vec![9], "valid")],
+        vec![9],
+    ))
+    .unwrap();
+    s.write_shard(&shard(
+        "a",
+        vec![
+            route("10.0.0.0/16", "k0", vec![1, 2], "valid"),
+            route("10.1.0.0/16", "k1", vec![1], "invalid"),
+        ],
+        vec![1, 2],
+    ))
+    .unwrap();
+    s.write_shard(&shard(
+        "b",
+        vec![route("10.0.0.0/16", "k0", vec![2, 3], "valid")],
+        vec![2, 3],
+    ))
+    .unwrap();
+    assert_eq!(s.shards("2026-11").unwrap(), ["a", "b"]);
+    let m = s.merge_shards("2026-11", 10).unwrap();
+    assert_eq!(m.shards.len(), 2);
+    assert_eq!(m.summary.routes, 2, "the shared route counts once");
+    assert_eq!(m.summary.peers, 3, "peers 1, 2, 3 over both shards");
+    assert_eq!((m.summary.valid, m.summary.invalid), (1, 1));
+    assert_eq!(m.summary.aspa_valid, 2, "one valid path per route");
+    let a = &m.asns[0];
+    assert_eq!(
+        (a.asn, a.peers, a.routes, a.valid, a.invalid),
+        (64_500, 3, 2, 1, 1)
+    );
+    assert_eq!(a.irr_registered, 2);
+    assert_eq!(m.invalid_examples.len(), 1);
+    assert_eq!(m.invalid_examples[0].reason.as_deref(), Some("as"));
+    assert_eq!(m.events.len(), 2);
+    assert!(!m.events.iter().any(|e| e.contains("k9")));
+    // The period's routes come from the shards, united.
+    s.replace_period_from_shards(&period("2026-11", 1, 1))
+        .unwrap();
+    let routes = s.routes("2026-11", 64_500, Page::default()).unwrap();
+    let seen: Vec<(&str, u32)> = routes
+        .iter()
+        .map(|r| (r.prefix.as_str(), r.peers))
+        .collect();
+    assert_eq!(seen, [("10.0.0.0/16", 3), ("10.1.0.0/16", 1)]);
+    // SQLite has no shards: said plainly.
+    let mut lite = Store::open(loc(&temp_path("noshards"))).unwrap();
+    match lite.write_shard(&shard("a", vec![], vec![])) {
+        Err(e @ StoreError::NeedsClickHouse { .. }) => assert!(e.to_string().contains("--shard")),
+        other => panic!("expected NeedsClickHouse, got {other:?}"),
+    }
+}

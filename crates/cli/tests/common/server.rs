@@ -1,9 +1,10 @@
-//! A `routenorms serve` process for tests, and a plain HTTP/1.1 client for it.
+//! A `routenorms serve` process for tests, the stores it serves (demo or real data), and a
+//! plain HTTP/1.1 client for it.
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// A running server, stopped (SIGKILL) when dropped.
@@ -116,4 +117,56 @@ pub fn shown(v: &Value) -> String {
         },
         other => other.to_string(),
     }
+}
+
+/// A demo store (`routenorms demo --seed 3`) in `dir`: the store's path and its VRP file.
+pub fn demo_store(dir: &Path) -> (String, PathBuf) {
+    let _ = std::fs::remove_dir_all(dir);
+    super::run_ok(&[
+        "demo",
+        "--seed",
+        "3",
+        "--out",
+        dir.to_str().unwrap(),
+        "--no-progress",
+        "--no-serve",
+    ]);
+    let store = dir.join("routenorms.db").to_str().unwrap().to_string();
+    (store, dir.join("rpki/vrps.json"))
+}
+
+/// The real-data VRP file that [`real_store`] observes with.
+pub const REAL_VRPS: &str = "rpki/rpki-client-ripe-prepdev-20230504.json.gz";
+
+/// A store filled by `routenorms observe` from the shared real data (`data`) in `dir`: a 2002
+/// RIB and updates, the RIPE VRPs, IRR, AS relationships, RIR and PeeringDB files.
+pub fn real_store(dir: &Path, data: &Path) -> String {
+    let d = |p: &str| data.join(p).to_str().unwrap().to_string();
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let store = dir.join("real.db").to_str().unwrap().to_string();
+    super::run_ok(&[
+        "observe",
+        "--no-progress",
+        "--store",
+        &store,
+        "--mrt",
+        &d("mrt/bgpdump/bview.20020722.2337.gz"),
+        "--updates",
+        &d("mrt/bgpdump/updates.20020722.2238.gz"),
+        "--vrps",
+        &d(REAL_VRPS),
+        "--irr",
+        &d("irr/ripe-aut-num-AS3257.rpsl"),
+        "--asrel",
+        &d("asrel/20180101.as-rel.txt"),
+        "--rir",
+        &d("rir/delegated-afrinic-extended-latest"),
+        &d("rir/delegated-lacnic-extended-latest"),
+        "--peeringdb",
+        &d("peeringdb/prod-anon-net-page-1.json"),
+        &d("peeringdb/prod-anon-org-page-1.json"),
+        &d("peeringdb/prod-anon-poc-page-1.json"),
+    ]);
+    store
 }

@@ -98,7 +98,9 @@ mod tests;
 pub const SNAPSHOT_SPREAD_SECS: u32 = 900;
 
 /// The MANRS metric an event counts against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// M1: route leaks.
@@ -117,7 +119,9 @@ pub enum Metric {
 }
 
 /// What was seen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Moas,
@@ -146,7 +150,7 @@ impl EventKind {
 
 /// A forged path's impossible adjacency: `culprit` sent a route claiming `neighbour`
 /// (nearer the origin) as its neighbour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ForgedLink {
     pub culprit: u32,
     pub neighbour: u32,
@@ -168,8 +172,44 @@ pub enum DownRank {
     },
 }
 
+/// [`DownRank`] as it reads back (`status` owned), for events a shard stored.
+#[derive(serde::Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+enum DownRankText {
+    RpkiValid,
+    IrrRegistered {
+        status: String,
+    },
+    Related {
+        previous_origin: u32,
+        new_origin_is: Relationship,
+    },
+}
+
+impl<'de> serde::Deserialize<'de> for DownRank {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<DownRank, D::Error> {
+        Ok(match DownRankText::deserialize(d)? {
+            DownRankText::RpkiValid => DownRank::RpkiValid,
+            DownRankText::IrrRegistered { status } => DownRank::IrrRegistered {
+                status: crate::irr::status_name(&status).ok_or_else(|| {
+                    serde::de::Error::custom(format!("unknown IRR status {status:?}"))
+                })?,
+            },
+            DownRankText::Related {
+                previous_origin,
+                new_origin_is,
+            } => DownRank::Related {
+                previous_origin,
+                new_origin_is,
+            },
+        })
+    }
+}
+
 /// A collector peer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct PeerRef {
     pub asn: u32,
     pub addr: IpAddr,
@@ -185,13 +225,13 @@ impl From<PeerKey> for PeerRef {
 }
 
 /// What an event rests on.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
     /// The AS path of the first route that showed the event (empty for an outage).
     pub path: String,
     pub only_to_customer: Option<u32>,
     /// Hijacks: the baseline origins of the prefix (or of the covering prefix).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous_origins: Vec<u32>,
     /// Sub-MOAS: the baseline prefix the route is more specific of.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -211,7 +251,7 @@ pub struct Evidence {
 }
 
 /// One detected event: one prefix, one culprit, one kind, one interval.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     pub kind: EventKind,
     pub metric: Metric,
@@ -230,7 +270,7 @@ pub struct Event {
     pub peers: Vec<PeerRef>,
     pub evidence: Evidence,
     /// Hijacks only: why this one is less likely a hijack (empty: not down-ranked).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub downranked: Vec<DownRank>,
 }
 
@@ -1191,43 +1231,56 @@ impl<'o> IncidentDetector<'o> {
                 downranked: ep.downranked,
             });
         }
-        let mut counts = IncidentCounts::default();
-        for e in &events {
-            *match e.kind {
-                EventKind::Moas => &mut counts.events_moas,
-                EventKind::SubMoas => &mut counts.events_sub_moas,
-                EventKind::RouteLeak => &mut counts.events_route_leak,
-                EventKind::BogonPrefix => &mut counts.events_bogon_prefix,
-                EventKind::BogonAsn => &mut counts.events_bogon_asn,
-                EventKind::ForgedPath => &mut counts.events_forged_path,
-                EventKind::RpkiInvalid => &mut counts.events_rpki_invalid,
-                EventKind::Outage => &mut counts.events_outage,
-            } += 1;
-        }
-        let incidents = merge(events);
-        for i in &incidents {
-            *match i.metric {
-                Metric::Hijack => &mut counts.hijack,
-                Metric::RouteLeak => &mut counts.route_leak,
-                Metric::BogonPrefix => &mut counts.bogon_prefix,
-                Metric::BogonAsn => &mut counts.bogon_asn,
-                Metric::RpkiInvalid => &mut counts.rpki_invalid,
-                Metric::Outage => &mut counts.outage,
-            } += 1;
-            counts.hijack_downranked += (i.metric == Metric::Hijack && i.downranked) as u64;
-        }
-        IncidentReport {
-            data_start: self.first_time,
-            data_end,
-            baseline: BaselineInfo {
-                source: self.baseline_source,
-                until: self.detecting.then_some(self.baseline_until).flatten(),
-                prefixes: self.baseline.len() as u64,
-                routes: self.baseline.values().map(|v| v.len() as u64).sum(),
-            },
-            counts,
-            incidents,
-        }
+        let baseline = BaselineInfo {
+            source: self.baseline_source,
+            until: self.detecting.then_some(self.baseline_until).flatten(),
+            prefixes: self.baseline.len() as u64,
+            routes: self.baseline.values().map(|v| v.len() as u64).sum(),
+        };
+        report_from_events(events, self.first_time, data_end, baseline)
+    }
+}
+
+/// Counts events per kind, merges them into incidents ([`merge`]) and counts those per
+/// metric: the end of [`IncidentDetector::finish`], and what joins the events several
+/// shards stored into one report.
+pub fn report_from_events(
+    events: Vec<Event>,
+    data_start: Option<u32>,
+    data_end: Option<u32>,
+    baseline: BaselineInfo,
+) -> IncidentReport {
+    let mut counts = IncidentCounts::default();
+    for e in &events {
+        *match e.kind {
+            EventKind::Moas => &mut counts.events_moas,
+            EventKind::SubMoas => &mut counts.events_sub_moas,
+            EventKind::RouteLeak => &mut counts.events_route_leak,
+            EventKind::BogonPrefix => &mut counts.events_bogon_prefix,
+            EventKind::BogonAsn => &mut counts.events_bogon_asn,
+            EventKind::ForgedPath => &mut counts.events_forged_path,
+            EventKind::RpkiInvalid => &mut counts.events_rpki_invalid,
+            EventKind::Outage => &mut counts.events_outage,
+        } += 1;
+    }
+    let incidents = merge(events);
+    for i in &incidents {
+        *match i.metric {
+            Metric::Hijack => &mut counts.hijack,
+            Metric::RouteLeak => &mut counts.route_leak,
+            Metric::BogonPrefix => &mut counts.bogon_prefix,
+            Metric::BogonAsn => &mut counts.bogon_asn,
+            Metric::RpkiInvalid => &mut counts.rpki_invalid,
+            Metric::Outage => &mut counts.outage,
+        } += 1;
+        counts.hijack_downranked += (i.metric == Metric::Hijack && i.downranked) as u64;
+    }
+    IncidentReport {
+        data_start,
+        data_end,
+        baseline,
+        counts,
+        incidents,
     }
 }
 

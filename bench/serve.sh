@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/serve.sh — load on `routenorms serve` (issue 7): a demo store (seed 1), the server on
-# loopback, and Debian's `wrk` against an ASN report card and the global report, bounded in
-# time. Prints requests/s and latency percentiles. A benchmark, not a test.
+# loopback, and Debian's `wrk` against an ASN report card (API document and dashboard page)
+# and the global report, bounded in time. Prints requests/s and latency percentiles. A
+# benchmark, not a test.
 #
 # Usage: bench/serve.sh [SECONDS]            (default 10 per endpoint)
 # Environment: ROUTENORMS_BIN (default: a release build), CONNECTIONS (default 32)
@@ -30,7 +31,7 @@ ASN=$(curl -s "http://127.0.0.1:$PORT/api/v1/global" | python3 -c 'import json,s
 {
   echo "| endpoint | requests/s | p50 | p99 |"
   echo "|---|---|---|---|"
-  for path in "/api/v1/asn/$ASN" "/api/v1/global"; do
+  for path in "/api/v1/asn/$ASN" "/asn/$ASN" "/api/v1/global"; do
     wrk -t2 -c"$CONN" -d"${SECS}s" --latency "http://127.0.0.1:$PORT$path" >"$OUT/wrk.txt"
     RPS=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk.txt")
     P50=$(awk '$1 == "50%" {print $2}' "$OUT/wrk.txt")

@@ -602,6 +602,12 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     // Open the store first: a wrong --store fails before the long work.
+    if a.shard.is_some() && routenorms_store::ClickHouseLocation::parse(&a.store)?.is_none() {
+        bail!(
+            "{}: --shard needs a ClickHouse store (--store clickhouse://HOST:PORT/DATABASE)",
+            a.store
+        );
+    }
     let mut store = Store::open(&a.store)?;
     let bars = StageBars::new(!a.no_progress && std::io::stderr().is_terminal());
     bars.update("load", 0, 1);

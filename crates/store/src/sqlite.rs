@@ -208,7 +208,7 @@ impl SqliteStore {
         .map_err(e)?;
         {
             let mut st = tx
-                .prepare(
+                .prepare_cached(
                     "INSERT INTO cards (period, asn, name, country, region, scored, ready, routes, card)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
@@ -228,20 +228,22 @@ impl SqliteStore {
                 .map_err(e)?;
             }
             let mut st = tx
-                .prepare("INSERT INTO rollups (period, scope, key, rollup) VALUES (?1, ?2, ?3, ?4)")
+                .prepare_cached(
+                    "INSERT INTO rollups (period, scope, key, rollup) VALUES (?1, ?2, ?3, ?4)",
+                )
                 .map_err(e)?;
             for r in &data.rollups {
                 st.execute(params![data.period, r.scope, r.key, r.rollup])
                     .map_err(e)?;
             }
             let mut st = tx
-                .prepare(
+                .prepare_cached(
                     "INSERT INTO incidents (period, id, metric, kind, culprit, start, end, weight, incident)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .map_err(e)?;
             let mut party = tx
-                .prepare("INSERT OR IGNORE INTO incident_asns (period, asn, id, role) VALUES (?1, ?2, ?3, ?4)")
+                .prepare_cached("INSERT OR IGNORE INTO incident_asns (period, asn, id, role) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(e)?;
             for i in &data.incidents {
                 st.execute(params![
@@ -266,7 +268,7 @@ impl SqliteStore {
                 }
             }
             let mut st = tx
-                .prepare(
+                .prepare_cached(
                     "INSERT OR REPLACE INTO routes (period, origin, prefix, peers, peer_asns, rpki, irr,
                      bogon_prefix, bogon_asn, leakers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
@@ -294,7 +296,7 @@ impl SqliteStore {
     pub(crate) fn periods(&self) -> Result<Vec<String>, StoreError> {
         let mut st = self
             .conn
-            .prepare("SELECT period FROM periods ORDER BY period")
+            .prepare_cached("SELECT period FROM periods ORDER BY period")
             .map_err(|e| self.err(e))?;
         let rows = st
             .query_map([], |r| r.get(0))
@@ -337,7 +339,7 @@ impl SqliteStore {
     pub(crate) fn card_history(&self, asn: u32) -> Result<Vec<(String, CardRow)>, StoreError> {
         let mut st = self
             .conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT period, {} WHERE asn = ?1 ORDER BY period",
                 &CARD_COLUMNS["SELECT ".len()..]
             ))
@@ -357,7 +359,7 @@ impl SqliteStore {
     ) -> Result<Vec<CardRow>, StoreError> {
         let mut st = self
             .conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "{CARD_COLUMNS} WHERE period = ?1 AND (?2 IS NULL OR country = ?2)
                  AND (?3 IS NULL OR region = ?3) AND (?4 = 0 OR scored = 1)
                  ORDER BY asn LIMIT ?5 OFFSET ?6"
@@ -400,7 +402,7 @@ impl SqliteStore {
     pub(crate) fn rollups(&self, period: &str, scope: &str) -> Result<Vec<RollupRow>, StoreError> {
         let mut st = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT scope, key, rollup FROM rollups WHERE period = ?1 AND scope = ?2 ORDER BY key",
             )
             .map_err(|e| self.err(e))?;
@@ -425,7 +427,7 @@ impl SqliteStore {
     ) -> Result<Vec<IncidentRow>, StoreError> {
         let mut st = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT id, metric, kind, culprit, start, end, weight, incident FROM incidents i
                  WHERE period = ?1
                  AND (?2 IS NULL OR EXISTS (SELECT 1 FROM incident_asns a
@@ -464,7 +466,7 @@ impl SqliteStore {
             .map_err(|e| self.err(e))?;
         let mut st = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT asn FROM incident_asns WHERE period = ?1 AND id = ?2 AND role = 'accomplice'
                  ORDER BY asn",
             )
@@ -495,7 +497,7 @@ impl SqliteStore {
         );
         let mut st = self
             .conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "{CARD_COLUMNS} WHERE period = ?1 AND name LIKE ?2 ESCAPE '\\'
                  ORDER BY asn LIMIT ?3 OFFSET ?4"
             ))
@@ -517,7 +519,7 @@ impl SqliteStore {
     ) -> Result<Vec<RouteRow>, StoreError> {
         let mut st = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT origin, prefix, peers, peer_asns, rpki, irr, bogon_prefix, bogon_asn, leakers
                  FROM routes WHERE period = ?1 AND prefix = ?2 ORDER BY origin LIMIT ?3",
             )
@@ -537,7 +539,7 @@ impl SqliteStore {
     ) -> Result<Vec<RouteRow>, StoreError> {
         let mut st = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT origin, prefix, peers, peer_asns, rpki, irr, bogon_prefix, bogon_asn, leakers
                  FROM routes WHERE period = ?1 AND origin = ?2 ORDER BY prefix LIMIT ?3 OFFSET ?4",
             )
@@ -561,7 +563,7 @@ impl SqliteStore {
         let (origin, prefix) = after.map_or((None, ""), |(o, p)| (Some(o), p));
         let mut st = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT origin, prefix, peers, peer_asns, rpki, irr, bogon_prefix, bogon_asn, leakers
                  FROM routes WHERE period = ?1 AND (?2 IS NULL OR (origin, prefix) > (?2, ?3))
                  ORDER BY origin, prefix LIMIT ?4",
@@ -584,7 +586,7 @@ impl SqliteStore {
     ) -> Result<(Vec<RouteRow>, u64), StoreError> {
         let mut st = self
             .conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT origin, prefix, peers, peer_asns, rpki, irr, bogon_prefix, bogon_asn, leakers
                  FROM routes WHERE period = ?1 AND origin = ?2 AND {OFFENDING}
                  ORDER BY peers DESC, prefix LIMIT ?3"

@@ -161,7 +161,7 @@ struct ShardMeta {
 
 pub fn run_merge(a: MergeArgs) -> Result<Outcome> {
     let started = Instant::now();
-    let mut store = Store::open(&a.store)?;
+    let mut store = Store::open_existing(&a.store)?;
     let m = store.merge_shards(&a.period, EVIDENCE_ITEMS as u32)?;
     if m.shards.is_empty() {
         bail!(

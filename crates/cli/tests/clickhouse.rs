@@ -2,7 +2,9 @@
 //! both (`--store FILE` and `--store clickhouse://…`, Debian's clickhouse-server on
 //! loopback, started by `.ci/run`) gives byte-identical reports from `routenorms report`
 //! identical API documents and dashboard pages from `routenorms serve`, and identical
-//! `routenorms export` tables. A rerun of the
+//! `routenorms export` tables. Every test runs against each server in
+//! `ROUTENORMS_CLICKHOUSE`: in CI, Debian's clickhouse-server 18.16 and a current release's
+//! engine (chdb from PyPI behind `.ci/chdb-http.py`). A rerun of the
 //! period into ClickHouse replaces it, and a second period accumulates beside it.
 
 mod common;
@@ -10,26 +12,8 @@ mod common;
 use common::server::{busy_asn, get, Server};
 use common::sim::{run_args, sim_observe_args};
 use common::{routenorms, run_ok};
-use routenorms_testsupport::in_ci;
+use routenorms_testsupport::clickhouse_servers;
 use serde_json::Value;
-
-/// `HOST:PORT` of the ClickHouse HTTP interface (`ROUTENORMS_CLICKHOUSE`); CI must have one.
-fn clickhouse_server() -> Option<String> {
-    match std::env::var("ROUTENORMS_CLICKHOUSE") {
-        Ok(s) if !s.is_empty() => Some(
-            s.trim_start_matches("http://")
-                .trim_end_matches('/')
-                .to_string(),
-        ),
-        _ if in_ci() => panic!(
-            "CI must set ROUTENORMS_CLICKHOUSE to a running clickhouse-server (.ci/clickhouse-start)"
-        ),
-        _ => {
-            eprintln!("skipping: ROUTENORMS_CLICKHOUSE is not set (start one with .ci/clickhouse-start)");
-            None
-        }
-    }
-}
 
 fn observe(store: &str, period: &str) {
     let mut args = sim_observe_args(store, true);
@@ -45,14 +29,17 @@ fn report(store: &str, what: &[&str]) -> String {
 
 #[test]
 fn sqlite_and_clickhouse_stores_give_the_same_reports_api_and_pages() {
-    let Some(server) = clickhouse_server() else {
-        return;
-    };
-    let dir = std::env::temp_dir().join(format!("routenorms-ch-test-{}", std::process::id()));
+    for (i, server) in clickhouse_servers().iter().enumerate() {
+        parity_on(server, i);
+    }
+}
+
+fn parity_on(server: &str, i: usize) {
+    let dir = std::env::temp_dir().join(format!("routenorms-ch-test-{}-{i}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let sqlite = dir.join("parity.db").to_str().unwrap().to_string();
-    let ch = format!("clickhouse://{server}/rn_parity_{}", std::process::id());
+    let ch = format!("clickhouse://{server}/rn_parity_{}_{i}", std::process::id());
 
     // Two periods; the ClickHouse one rewrites its first period once more.
     for store in [&sqlite, &ch] {
@@ -160,12 +147,19 @@ fn sqlite_and_clickhouse_stores_give_the_same_reports_api_and_pages() {
 /// united by ClickHouse and not added up.
 #[test]
 fn sharded_and_unsharded_observations_give_the_same_reports() {
-    let Some(server) = clickhouse_server() else {
+    let servers = clickhouse_servers();
+    if servers.is_empty() {
         return;
-    };
+    }
     let Some(data) = routenorms_testsupport::data_dir() else {
         return;
     };
+    for (i, server) in servers.iter().enumerate() {
+        sharded_parity_on(&data, server, i);
+    }
+}
+
+fn sharded_parity_on(data: &std::path::Path, server: &str, i: usize) {
     let d = |p: &str| data.join(p).to_str().unwrap().to_string();
     let (v4, v6) = (
         d("mrt/dn42/master4_2021-05-31.mrt.bz2"),
@@ -175,11 +169,12 @@ fn sharded_and_unsharded_observations_give_the_same_reports() {
         d("rpki/dn42-export-20210531.json"),
         d("irr/dn42-registry-20220128.rpsl"),
     );
-    let dir = std::env::temp_dir().join(format!("routenorms-shard-test-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("routenorms-shard-test-{}-{i}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let sqlite = dir.join("whole.db").to_str().unwrap().to_string();
-    let ch = format!("clickhouse://{server}/rn_shards_{}", std::process::id());
+    let ch = format!("clickhouse://{server}/rn_shards_{}_{i}", std::process::id());
     let observe = |store: &str, mrt: &[&str], shard: Option<&str>| {
         let mut args = vec![
             "observe",

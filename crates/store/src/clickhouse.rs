@@ -128,23 +128,18 @@ impl ClickHouseLocation {
     }
 }
 
+/// `location` with any password replaced, for messages about a location that did not parse.
 fn redact(location: &str) -> String {
-    match ClickHouseLocation::parse_userinfo_free(location) {
-        Some(s) => s,
+    let Some(rest) = location.strip_prefix("clickhouse://") else {
+        return location.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            format!("clickhouse://{user}:***@{}", &rest[at + 1..])
+        }
         None => location.to_string(),
-    }
-}
-
-impl ClickHouseLocation {
-    /// `location` with any password replaced, for messages about a location that did not
-    /// parse.
-    fn parse_userinfo_free(location: &str) -> Option<String> {
-        let rest = location.strip_prefix("clickhouse://")?;
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        let at = rest[..authority_end].rfind('@')?;
-        let userinfo = &rest[..at];
-        let user = userinfo.split(':').next().unwrap_or("");
-        Some(format!("clickhouse://{user}:***@{}", &rest[at + 1..]))
     }
 }
 

@@ -14,32 +14,16 @@ fn loc(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// The ClickHouse server the tests may use (`HOST:PORT` of its HTTP interface), from
-/// `ROUTENORMS_CLICKHOUSE`; CI starts one (`.ci/clickhouse-start`) and must have it.
-pub(crate) fn clickhouse_server() -> Option<String> {
-    match std::env::var("ROUTENORMS_CLICKHOUSE") {
-        Ok(s) if !s.is_empty() => Some(
-            s.trim_start_matches("http://")
-                .trim_end_matches('/')
-                .to_string(),
-        ),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("CI must set ROUTENORMS_CLICKHOUSE to a running clickhouse-server (.ci/clickhouse-start)")
-        }
-        _ => {
-            eprintln!("skipping the ClickHouse half: ROUTENORMS_CLICKHOUSE is not set");
-            None
-        }
-    }
-}
-
-/// A fresh store location per backend: a SQLite file, and a new ClickHouse database when a
-/// server is available.
+/// A fresh store location per backend: a SQLite file, and a new database on each ClickHouse
+/// server.
 fn locations(name: &str) -> Vec<String> {
     let mut out = vec![loc(&temp_path(name)).to_string()];
-    if let Some(server) = clickhouse_server() {
-        let db = format!("rn_test_{}_{name}", std::process::id());
-        drop_clickhouse_database(&server, &db);
+    for (i, server) in routenorms_testsupport::clickhouse_servers()
+        .iter()
+        .enumerate()
+    {
+        let db = format!("rn_test_{}_{name}_{i}", std::process::id());
+        drop_clickhouse_database(server, &db);
         out.push(format!("clickhouse://{server}/{db}"));
     }
     out
@@ -285,7 +269,7 @@ fn reading_a_missing_store_says_so_on_either_backend() {
         }
         other => panic!("expected a connection error, got {other:?}"),
     }
-    if let Some(server) = clickhouse_server() {
+    for server in routenorms_testsupport::clickhouse_servers() {
         let db = format!("rn_test_{}_absent", std::process::id());
         drop_clickhouse_database(&server, &db);
         match Store::open_existing(&format!("clickhouse://{server}/{db}")) {
@@ -513,11 +497,14 @@ fn offending_routes_are_the_flagged_ones_most_visible_first() {
 
 #[test]
 fn a_clickhouse_store_from_a_newer_build_is_refused() {
-    let Some(server) = clickhouse_server() else {
-        return;
-    };
+    for server in routenorms_testsupport::clickhouse_servers() {
+        a_clickhouse_store_from_a_newer_build_is_refused_on(&server);
+    }
+}
+
+fn a_clickhouse_store_from_a_newer_build_is_refused_on(server: &str) {
     let db = format!("rn_test_{}_newer", std::process::id());
-    drop_clickhouse_database(&server, &db);
+    drop_clickhouse_database(server, &db);
     let at = format!("clickhouse://{server}/{db}");
     drop(Store::open(&at).unwrap());
     let ch = ClickHouseLocation::parse(&at).unwrap().unwrap();
@@ -570,11 +557,14 @@ fn every_route_of_a_period_is_listed_page_after_page() {
 /// replaces its earlier part.
 #[test]
 fn shards_are_united_not_added_by_the_database() {
-    let Some(server) = clickhouse_server() else {
-        return;
-    };
+    for server in routenorms_testsupport::clickhouse_servers() {
+        shards_are_united_not_added_by_the_database_on(&server);
+    }
+}
+
+fn shards_are_united_not_added_by_the_database_on(server: &str) {
     let db = format!("rn_test_{}_shards", std::process::id());
-    drop_clickhouse_database(&server, &db);
+    drop_clickhouse_database(server, &db);
     let mut s = Store::open(&format!("clickhouse://{server}/{db}")).unwrap();
     let route = |prefix: &str, key: &str, peers: Vec<u64>, rpki: &str| ShardRoute {
         prefix: prefix.into(),

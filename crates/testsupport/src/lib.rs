@@ -32,6 +32,31 @@ pub fn data_dir() -> Option<PathBuf> {
     None
 }
 
+/// The ClickHouse servers to test against: `HOST:PORT` of each HTTP interface, from
+/// `ROUTENORMS_CLICKHOUSE` (comma-separated). `.ci/run` starts Debian's 18.16 and a current
+/// release's engine (`.ci/chdb-http.py`); empty (after printing why) outside CI when unset,
+/// a panic in CI.
+pub fn clickhouse_servers() -> Vec<String> {
+    let servers: Vec<String> = std::env::var("ROUTENORMS_CLICKHOUSE")
+        .unwrap_or_default()
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string()
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    if servers.is_empty() {
+        if in_ci() {
+            panic!("ROUTENORMS_CLICKHOUSE names no ClickHouse server (required in CI; .ci/run starts them)");
+        }
+        eprintln!("skipping the ClickHouse part: ROUTENORMS_CLICKHOUSE is not set (.ci/clickhouse-start starts a server)");
+    }
+    servers
+}
+
 /// A peer tool on `PATH` (e.g. `bgpdump`), with the same policy as [`data_dir`].
 pub fn tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {

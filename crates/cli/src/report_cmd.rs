@@ -29,7 +29,7 @@ pub struct ReportArgs {
     /// The global report: inputs, routing-table figures, incidents and score roll-up.
     #[arg(long)]
     global: bool,
-    /// The store `routenorms observe` wrote.
+    /// The store `routenorms observe` wrote: a SQLite file or clickhouse://HOST:PORT/DATABASE.
     #[arg(long, value_name = "PATH", required = true)]
     store: String,
     /// The period (YYYY-MM; default: the newest stored).

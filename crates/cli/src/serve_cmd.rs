@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The store `routenorms observe` wrote.
+    /// The store `routenorms observe` wrote: a SQLite file or clickhouse://HOST:PORT/DATABASE.
     #[arg(long, value_name = "PATH", required = true)]
     pub(crate) store: String,
     /// Address and port to listen on (port 0: any free port, printed at start).

@@ -249,9 +249,10 @@ pub fn run_merge(a: MergeArgs) -> Result<Outcome> {
     let data = period_data(&obs)?;
     store.replace_period_from_shards(&data)?;
     eprintln!(
-        "routenorms merge: period {}: {} shards ({}), {} routes, {} ASNs ({} scored), {} incidents; stored in {} ({:.1} s)",
+        "routenorms merge: period {}: {} shard{} ({}), {} routes, {} ASNs ({} scored), {} incidents; stored in {} ({:.1} s)",
         a.period,
         m.shards.len(),
+        if m.shards.len() == 1 { "" } else { "s" },
         m.shards.iter().map(|s| s.0.as_str()).collect::<Vec<_>>().join(", "),
         obs.global.routes,
         obs.global.asns_seen,

@@ -8,7 +8,7 @@ use crate::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use routenorms_observe::classify::{AspaCounts, RpkiCounts, Summary};
-use routenorms_observe::incidents::{report_from_events, BaselineInfo, Event, PeerRef};
+use routenorms_observe::incidents::{coalesce, report_from_events, BaselineInfo, Event, PeerRef};
 use routenorms_observe::metrics::{
     AsnContext, AsnFacts, MetricsConfig, RouteTally, DEFAULT_MIN_PEERS, EVIDENCE_ITEMS,
 };
@@ -213,7 +213,13 @@ pub fn run_merge(a: MergeArgs) -> Result<Outcome> {
         .context("a stored incident event is damaged")?;
     let data_start = metas.iter().filter_map(|m| m.data_start).min();
     let data_end = metas.iter().filter_map(|m| m.data_end).max();
-    let incidents = report_from_events(events, data_start, data_end, BaselineInfo::default());
+    // Shards over different collectors each saw their part of the same events.
+    let incidents = report_from_events(
+        coalesce(events),
+        data_start,
+        data_end,
+        BaselineInfo::default(),
+    );
     let contexts = m
         .contexts
         .iter()

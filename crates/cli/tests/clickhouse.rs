@@ -297,3 +297,161 @@ fn one_shard_with_every_input_joins_into_the_unsharded_result() {
         }
     }
 }
+
+/// The simulated Internet sharded the way operators would: one shard per collector (its
+/// RIBs and its updates), joined by `merge`. Routes, visibility, every card's scores, the
+/// roll-ups and the incidents (their times, weights, peers, accomplices, event counts)
+/// equal the unsharded run's. What may differ is which of several same-second candidates an
+/// event names: the AS path it shows as evidence when two collectors saw it begin in the
+/// same second, and the peer whose withdrawal darkened a prefix when the last ones went in
+/// the same second (the whole run names the one it read first, the join the first shard's).
+#[test]
+fn one_shard_per_collector_joins_into_the_unsharded_result() {
+    for (i, server) in clickhouse_servers().iter().enumerate() {
+        let dir =
+            std::env::temp_dir().join(format!("routenorms-collectors-{}-{i}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let sqlite = dir.join("whole.db").to_str().unwrap().to_string();
+        let ch = format!(
+            "clickhouse://{server}/rn_collectors_{}_{i}",
+            std::process::id()
+        );
+        observe(&sqlite, "2024-01");
+        // Every argument but the routing data, then each collector's RIBs and updates.
+        let all = sim_observe_args(&ch, true);
+        let mut common: Vec<String> = Vec::new();
+        let mut files: Vec<String> = Vec::new();
+        let mut flag = String::new();
+        for a in &all[1..] {
+            if a.starts_with("--") {
+                flag = a.clone();
+                if flag != "--mrt" && flag != "--updates" {
+                    common.push(a.clone());
+                }
+            } else if flag == "--mrt" || flag == "--updates" {
+                files.push(a.clone());
+            } else {
+                common.push(a.clone());
+            }
+        }
+        let collectors: std::collections::BTreeSet<String> = files
+            .iter()
+            .map(|f| {
+                f.split("/mrt/")
+                    .nth(1)
+                    .unwrap()
+                    .split('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert!(collectors.len() >= 2, "{collectors:?}");
+        for c in &collectors {
+            let mine = |kind: &str| -> Vec<String> {
+                files
+                    .iter()
+                    .filter(|f| f.contains(&format!("/mrt/{c}/")))
+                    .filter(|f| f.contains("updates") == (kind == "updates"))
+                    .cloned()
+                    .collect()
+            };
+            let mut args = vec!["observe".to_string()];
+            args.extend(common.iter().cloned());
+            args.push("--mrt".into());
+            args.extend(mine("rib"));
+            let updates = mine("updates");
+            if !updates.is_empty() {
+                args.push("--updates".into());
+                args.extend(updates);
+            }
+            args.extend(["--period", "2024-01", "--shard", c].map(String::from));
+            run_args(&args);
+        }
+        run_ok(&["merge", "--store", &ch, "--period", "2024-01"]);
+        let whole =
+            without_evidence_paths(serde_json::from_str(&report(&sqlite, &["--global"])).unwrap());
+        let joined =
+            without_evidence_paths(serde_json::from_str(&report(&ch, &["--global"])).unwrap());
+        let (mut w, mut j) = (whole.clone(), joined.clone());
+        // The inputs are listed collector by collector in the join.
+        w["inputs"] = Value::Null;
+        j["inputs"] = Value::Null;
+        assert_eq!(w, j, "global report");
+        assert!(whole["incidents"]["hijack"].as_u64().unwrap() > 0);
+        assert_eq!(
+            run_ok(&["export", "--store", &sqlite, "--table", "routes"]).0,
+            run_ok(&["export", "--store", &ch, "--table", "routes"]).0
+        );
+        assert_eq!(
+            run_ok(&["export", "--store", &sqlite, "--table", "rollups"]).0,
+            run_ok(&["export", "--store", &ch, "--table", "rollups"]).0
+        );
+        for (table, column) in [("cards", 8), ("incidents", 9)] {
+            let docs = |store: &str| -> Vec<Value> {
+                csv_rows(&run_ok(&["export", "--store", store, "--table", table]).0)
+                    .iter()
+                    .skip(1)
+                    .map(|r| without_evidence_paths(serde_json::from_str(&r[column]).unwrap()))
+                    .collect()
+            };
+            assert_eq!(docs(&sqlite), docs(&ch), "{table}");
+        }
+    }
+}
+
+/// `v` without the same-second choices (see above): any event's evidence path and its
+/// ONLY_TO_CUSTOMER value, and the peer list of outage events.
+fn without_evidence_paths(mut v: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Object(e)) = m.get_mut("evidence") {
+                    e.remove("path");
+                    e.remove("only_to_customer");
+                }
+                if m.get("kind").and_then(Value::as_str) == Some("outage")
+                    && m.contains_key("from_start")
+                {
+                    m.remove("peers");
+                }
+                m.values_mut().for_each(walk);
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut v);
+    v
+}
+
+/// The rows of RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}

@@ -1241,6 +1241,67 @@ impl<'o> IncidentDetector<'o> {
     }
 }
 
+/// An event's identity as the detector keys its episodes: kind, prefix, culprit, and the
+/// detail that tells two events of one kind apart (the leak check, the bogon ASN, the
+/// invalidity reason, the forged link's neighbour).
+fn event_identity(e: &Event) -> (EventKind, Prefix, u32, u32) {
+    let detail = match e.kind {
+        EventKind::RouteLeak => e.evidence.leak.map_or(0, |l| l.check as u32),
+        EventKind::BogonAsn => e.evidence.bogon_asn.unwrap_or(0),
+        EventKind::RpkiInvalid => e
+            .evidence
+            .rpki_invalid
+            .map_or(0, |r| u32::from(r == InvalidReason::Length)),
+        EventKind::ForgedPath => e.evidence.forged_link.map_or(0, |l| l.neighbour),
+        _ => 0,
+    };
+    (e.kind, e.prefix, e.culprit, detail)
+}
+
+/// Events that several detectors saw of the same period — shards over different collectors —
+/// joined as one detector over all their peers keeps them: one event per identity and
+/// overlapping interval, spanning both, with the union of peers and accomplices and the
+/// earliest one's evidence (an episode's evidence is the route that opened it). An outage
+/// is the other way round: it begins when the last peer anywhere lost the prefix. (A
+/// prefix one shard lost while another still carries it is not told apart here.)
+pub fn coalesce(mut events: Vec<Event>) -> Vec<Event> {
+    events.sort_by(|a, b| {
+        event_identity(a)
+            .cmp(&event_identity(b))
+            .then(a.start.cmp(&b.start))
+    });
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    for e in events {
+        if let Some(last) = out.last_mut() {
+            if event_identity(last) == event_identity(&e) && e.start <= last.end {
+                if e.kind == EventKind::Outage {
+                    // Dark only once no peer anywhere carries it: the latest start, and the
+                    // peers whose withdrawal made it so.
+                    if e.start > last.start {
+                        last.start = e.start;
+                        last.peers = e.peers;
+                        last.evidence = e.evidence;
+                    }
+                    last.end = last.end.max(e.end);
+                    last.ongoing |= e.ongoing;
+                    continue;
+                }
+                last.end = last.end.max(e.end);
+                last.ongoing |= e.ongoing;
+                last.peers.extend(e.peers);
+                last.peers.sort_unstable();
+                last.peers.dedup();
+                last.accomplices.extend(e.accomplices);
+                last.accomplices.sort_unstable();
+                last.accomplices.dedup();
+                continue;
+            }
+        }
+        out.push(e);
+    }
+    out
+}
+
 /// Counts events per kind, merges them into incidents ([`merge`]) and counts those per
 /// metric: the end of [`IncidentDetector::finish`], and what joins the events several
 /// shards stored into one report.

@@ -744,3 +744,46 @@ fn a_session_going_down_or_a_baseline_of_updates_makes_no_outage() {
     d.apply(&wd(2000, 1, "11.0.0.0/16"));
     assert!(kinds_of(&d.finish(), EventKind::Outage).is_empty());
 }
+
+/// Two shards' views of one event (same kind, prefix and culprit, overlapping in time)
+/// become one event spanning both with the union of peers and accomplices and the earlier
+/// one's evidence; disjoint intervals stay apart; two shards' outages of a prefix become one
+/// that starts when the later one did.
+#[test]
+fn events_of_several_shards_coalesce_as_one_detector_would_keep_them() {
+    let ev = |kind: EventKind, start: u32, end: u32, peer_asn: u32, path: &str| Event {
+        kind,
+        metric: kind.metric(),
+        prefix: p("10.0.0.0/24"),
+        culprit: 64_500,
+        accomplices: vec![peer_asn + 1],
+        start,
+        end,
+        ongoing: false,
+        from_start: false,
+        peers: vec![PeerRef::from(peer(peer_asn))],
+        evidence: Evidence {
+            path: path.into(),
+            ..Evidence::default()
+        },
+        downranked: Vec::new(),
+    };
+    let out = coalesce(vec![
+        ev(EventKind::Moas, 200, 400, 2, "2 64500"),
+        ev(EventKind::Moas, 100, 300, 1, "1 64500"),
+        ev(EventKind::Moas, 900, 950, 3, "3 64500"),
+    ]);
+    assert_eq!(out.len(), 2);
+    assert_eq!((out[0].start, out[0].end), (100, 400));
+    assert_eq!(out[0].evidence.path, "1 64500");
+    assert_eq!(out[0].peers.len(), 2);
+    assert_eq!(out[0].accomplices, [2, 3]);
+    assert_eq!((out[1].start, out[1].end), (900, 950));
+    let dark = coalesce(vec![
+        ev(EventKind::Outage, 100, 1000, 1, ""),
+        ev(EventKind::Outage, 300, 1000, 2, ""),
+    ]);
+    assert_eq!(dark.len(), 1);
+    assert_eq!(dark[0].start, 300);
+    assert_eq!(dark[0].peers, [PeerRef::from(peer(2))]);
+}

@@ -6,24 +6,13 @@
 mod common;
 
 use common::run_ok;
-use common::server::{busy_asn, get, get_json, page_field, shown, Server};
+use common::server::{busy_asn, demo_store, get, get_json, page_field, shown, Server};
 use serde_json::Value;
 
 /// Starts the server on a fresh demo store (stopped when dropped).
 fn start() -> Server {
     let dir = std::env::temp_dir().join(format!("routenorms-serve-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    run_ok(&[
-        "demo",
-        "--seed",
-        "3",
-        "--out",
-        dir.to_str().unwrap(),
-        "--no-progress",
-        "--no-serve",
-    ]);
-    let store = dir.join("routenorms.db").to_str().unwrap().to_string();
-    let vrps = dir.join("rpki/vrps.json");
+    let (store, vrps) = demo_store(&dir);
     Server::start(&store, Some(&vrps))
 }
 

@@ -10,7 +10,8 @@ use clap::Args;
 use routenorms_observe::classify::{AspaCounts, RpkiCounts, Summary};
 use routenorms_observe::incidents::{coalesce, report_from_events, BaselineInfo, Event, PeerRef};
 use routenorms_observe::metrics::{
-    AsnContext, AsnFacts, MetricsConfig, RouteTally, DEFAULT_MIN_PEERS, EVIDENCE_ITEMS,
+    invalid_example, unregistered_example, AsnContext, AsnFacts, MetricsConfig, RouteTally,
+    DEFAULT_MIN_PEERS, EVIDENCE_ITEMS,
 };
 use routenorms_observe::observation::{assemble, Assembly, InputInfo, Observation};
 use routenorms_rpki::AspaState;
@@ -204,15 +205,15 @@ pub fn run_merge(a: MergeArgs) -> Result<Outcome> {
         min_peers: a.min_peers,
     };
     let (mut summary, facts) = figures(&m, first);
-    summary.entries = metas.iter().map(|m| m.entries).sum();
+    summary.entries = metas.iter().map(|meta| meta.entries).sum();
     let events = m
         .events
         .iter()
         .map(|e| serde_json::from_str::<Event>(e))
         .collect::<Result<Vec<_>, _>>()
         .context("a stored incident event is damaged")?;
-    let data_start = metas.iter().filter_map(|m| m.data_start).min();
-    let data_end = metas.iter().filter_map(|m| m.data_end).max();
+    let data_start = metas.iter().filter_map(|meta| meta.data_start).min();
+    let data_end = metas.iter().filter_map(|meta| meta.data_end).max();
     // Shards over different collectors each saw their part of the same events.
     let incidents = report_from_events(
         coalesce(events),
@@ -362,20 +363,14 @@ fn figures(m: &ShardMerge, first: &ShardMeta) -> (Summary, AsnFacts) {
     }
     for e in &m.invalid_examples {
         if let Some(t) = facts.routes.get_mut(&e.origin) {
-            t.invalid_routes.push(json!({
-                "prefix": e.prefix,
-                "reason": e.reason,
-                "peers": e.peers,
-            }));
+            t.invalid_routes
+                .push(invalid_example(&e.prefix, &e.reason, e.peers));
         }
     }
     for e in &m.unregistered_examples {
         if let Some(t) = facts.routes.get_mut(&e.origin) {
-            t.unregistered_routes.push(json!({
-                "prefix": e.prefix,
-                "irr": e.irr,
-                "peers": e.peers,
-            }));
+            t.unregistered_routes
+                .push(unregistered_example(&e.prefix, &e.irr, e.peers));
         }
     }
     (summary, facts)

@@ -214,6 +214,16 @@ pub struct RouteTally {
     pub unregistered_routes: Vec<Value>,
 }
 
+/// An RPKI-invalid route as M7RPKI's evidence lists it.
+pub fn invalid_example(prefix: &str, reason: impl serde::Serialize, peers: u32) -> Value {
+    json!({"prefix": prefix, "reason": reason, "peers": peers})
+}
+
+/// A route the IRR does not support, as M7IRR's evidence lists it.
+pub fn unregistered_example(prefix: &str, irr: impl serde::Serialize, peers: u32) -> Value {
+    json!({"prefix": prefix, "irr": irr, "peers": peers})
+}
+
 /// What the cards need from the routes: per origin AS, how widely its routes were seen and
 /// their tallies. [`AsnFacts::of`] computes them from one classification; a sharded
 /// observation has the store's database compute them over every shard.
@@ -237,11 +247,11 @@ impl AsnFacts {
                 Some(RovState::Invalid) => {
                     t.invalid += 1;
                     if t.invalid_routes.len() < EVIDENCE_ITEMS {
-                        t.invalid_routes.push(json!({
-                            "prefix": r.prefix.to_string(),
-                            "reason": r.rpki_reason,
-                            "peers": r.peers,
-                        }));
+                        t.invalid_routes.push(invalid_example(
+                            &r.prefix.to_string(),
+                            r.rpki_reason,
+                            r.peers,
+                        ));
                     }
                 }
                 Some(RovState::NotFound) => t.not_found += 1,
@@ -252,11 +262,11 @@ impl AsnFacts {
                 if st.registered {
                     t.irr_registered += 1;
                 } else if t.unregistered_routes.len() < EVIDENCE_ITEMS {
-                    t.unregistered_routes.push(json!({
-                        "prefix": r.prefix.to_string(),
-                        "irr": st.status,
-                        "peers": r.peers,
-                    }));
+                    t.unregistered_routes.push(unregistered_example(
+                        &r.prefix.to_string(),
+                        st.status,
+                        r.peers,
+                    ));
                 }
             }
         }

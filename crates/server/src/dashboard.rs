@@ -3,7 +3,7 @@
 //! the API serves ([`crate::reports`]); every figure a page shows carries a `data-field`
 //! attribute naming its place in the API document, so a browser test can compare them.
 
-use crate::{reports, valid_period, ApiError, AppState};
+use crate::{period_param, reports, ApiError, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -152,17 +152,6 @@ impl IntoResponse for PageError {
 
 type PageResult = Result<Html<String>, PageError>;
 
-fn period_of(q: &HashMap<String, String>) -> Result<Option<String>, ApiError> {
-    match q.get("period") {
-        None => Ok(None),
-        Some(p) if valid_period(p) => Ok(Some(p.clone())),
-        Some(p) => Err(ApiError::bad(
-            "invalid_period",
-            format!("`{p}` is not a period (YYYY-MM)"),
-        )),
-    }
-}
-
 pub(crate) async fn style() -> Response {
     (
         [
@@ -193,7 +182,7 @@ pub(crate) async fn overview(
     State(st): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let asked = period_of(&q)?;
+    let asked = period_param(&q)?;
     let html = st
         .with_store(move |s: &Store| {
             let p = crate::resolve_period(s, asked)?;
@@ -363,7 +352,7 @@ pub(crate) async fn asn_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let asn = crate::parse_asn(&asn)?;
-    let asked = period_of(&q)?;
+    let asked = period_param(&q)?;
     let html = st
         .with_store(move |s: &Store| {
             let p = crate::resolve_period(s, asked)?;
@@ -526,7 +515,7 @@ async fn group_page(
     scope: &'static str,
     key: String,
 ) -> PageResult {
-    let asked = period_of(&q)?;
+    let asked = period_param(&q)?;
     let html = st
         .with_store(move |s: &Store| {
             let p = crate::resolve_period(s, asked)?;

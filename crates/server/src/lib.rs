@@ -282,7 +282,7 @@ fn valid_period(p: &str) -> bool {
 }
 
 /// The `period` parameter, checked; `None` means the newest stored.
-fn period_param(q: &HashMap<String, String>) -> Result<Option<String>, ApiError> {
+pub(crate) fn period_param(q: &HashMap<String, String>) -> Result<Option<String>, ApiError> {
     match q.get("period") {
         None => Ok(None),
         Some(p) if valid_period(p) => Ok(Some(p.clone())),

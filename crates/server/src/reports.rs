@@ -23,26 +23,6 @@ pub fn global(store: &Store, period: &str) -> Result<Option<Value>, ReportError>
     store.report(period)?.map(|d| parse(&d)).transpose()
 }
 
-/// Every route of an AS in a period (all pages).
-pub fn all_routes(store: &Store, period: &str, asn: u32) -> Result<Vec<RouteRow>, ReportError> {
-    let mut out = Vec::new();
-    loop {
-        let page = store.routes(
-            period,
-            asn,
-            Page {
-                limit: MAX_PAGE,
-                offset: out.len() as u64,
-            },
-        )?;
-        let n = page.len();
-        out.extend(page);
-        if n < MAX_PAGE as usize {
-            return Ok(out);
-        }
-    }
-}
-
 /// Why a route is offending (empty: it is not). The store's `offending_routes` selects the
 /// same routes.
 pub fn route_flags(r: &RouteRow) -> Vec<String> {

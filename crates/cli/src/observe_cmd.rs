@@ -10,12 +10,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use routenorms_irr::check::{check, load_rir_stats};
 use routenorms_irr::index::{IrrDb, View, RIR_SOURCES};
 use routenorms_irr::load::LoadOptions;
+use routenorms_mrt::readahead::{Readahead, READAHEAD_BATCHES};
 use routenorms_observe::bogons::{BogonList, Bogons, Delegations};
 use routenorms_observe::checks::Oracles;
 use routenorms_observe::contacts::Contacts;
-use routenorms_observe::incidents::{first_record_time, Incident};
+use routenorms_observe::incidents::{first_record_time, reading_order, Incident};
 use routenorms_observe::irr::{IrrOracle, IrrState};
-use routenorms_observe::metrics::{incident_evidence, MetricsConfig, DEFAULT_MIN_PEERS};
+use routenorms_observe::metrics::{incident_evidence, AsnCard, MetricsConfig, DEFAULT_MIN_PEERS};
 use routenorms_observe::observation::{
     observe, utc_time, InputInfo, Observation, RunInputs, Stage,
 };
@@ -610,6 +611,11 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
     }
     let mut store = Store::open(&a.store)?;
     let bars = StageBars::new(!a.no_progress && std::io::stderr().is_terminal());
+    let ribs: Vec<&Path> = a.mrt.iter().map(PathBuf::as_path).collect();
+    let updates: Vec<&Path> = a.updates.iter().map(PathBuf::as_path).collect();
+    // The MRT files start decoding now, while the reference data loads.
+    let order = reading_order(&ribs, &updates).context("reading the MRT files")?;
+    let readahead = Readahead::start(order, threads, READAHEAD_BATCHES);
     bars.update("load", 0, 1);
     let loaded = load_all(a, threads)?;
     bars.update("load", 1, 1);
@@ -634,8 +640,6 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
         relationships: loaded.rels.as_ref(),
         irr: Some(&irr),
     };
-    let ribs: Vec<&Path> = a.mrt.iter().map(PathBuf::as_path).collect();
-    let updates: Vec<&Path> = a.updates.iter().map(PathBuf::as_path).collect();
     let cfg = MetricsConfig {
         period: period.clone(),
         min_peers: a.min_peers,
@@ -657,6 +661,7 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
             delegations: loaded.delegations.as_ref(),
             cones: loaded.cones.as_ref(),
             keep_peers: a.shard.is_some(),
+            readahead: Some(&readahead),
         },
         oracles,
         loaded.inputs.clone(),
@@ -697,7 +702,7 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
     }
     bars.update("store", 1, 1);
     let timings = bars.finish();
-    Ok(Observed {
+    let observed = Observed {
         period,
         asns_seen: obs.global.asns_seen,
         asns_scored: obs.global.asns_scored,
@@ -706,7 +711,12 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
         damaged,
         seconds: started.elapsed().as_secs_f64(),
         timings,
-    })
+    };
+    // The process ends after this run (`observe`, `demo`): freeing millions of small
+    // allocations one by one would take longer than the exit that returns them at once.
+    std::mem::forget(obs);
+    std::mem::forget(loaded);
+    Ok(observed)
 }
 
 pub(crate) fn name_of<T: serde::Serialize>(v: &T) -> String {
@@ -733,22 +743,29 @@ pub(crate) fn created_at() -> String {
 }
 
 pub(crate) fn period_data(obs: &Observation) -> Result<PeriodData> {
-    let cards = obs
-        .cards
-        .iter()
-        .map(|c| {
-            Ok(CardRow {
-                asn: c.asn,
-                name: c.name.clone(),
-                country: c.country.clone(),
-                region: c.region.clone(),
-                scored: c.scored,
-                ready: c.ready,
-                routes: c.routes as u64,
-                card: serde_json::to_string(c)?,
-            })
+    let card_row = |c: &AsnCard| -> Result<CardRow> {
+        Ok(CardRow {
+            asn: c.asn,
+            name: c.name.clone(),
+            country: c.country.clone(),
+            region: c.region.clone(),
+            scored: c.scored,
+            ready: c.ready,
+            routes: c.routes as u64,
+            card: serde_json::to_string(c)?,
         })
-        .collect::<Result<Vec<_>>>()?;
+    };
+    // Cards are most of the writing (JSON of a few KB each): half of them on a second
+    // thread while this one does the other half and the routes.
+    let half = obs.cards.len() / 2;
+    let (first, second) = obs.cards.split_at(half);
+    let (cards, routes) = std::thread::scope(|s| -> Result<_> {
+        let other = s.spawn(|| second.iter().map(card_row).collect::<Result<Vec<_>>>());
+        let mut cards = first.iter().map(card_row).collect::<Result<Vec<_>>>()?;
+        let routes = route_rows(obs);
+        cards.extend(other.join().expect("card serialisation panicked")?);
+        Ok((cards, routes))
+    })?;
     let mut rollups = vec![RollupRow {
         scope: "global".into(),
         key: String::new(),
@@ -780,8 +797,19 @@ pub(crate) fn period_data(obs: &Observation) -> Result<PeriodData> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let routes = obs
-        .classification
+    Ok(PeriodData {
+        period: obs.global.period.clone(),
+        created_at: created_at(),
+        report: serde_json::to_string(&obs.global)?,
+        cards,
+        rollups,
+        incidents,
+        routes,
+    })
+}
+
+fn route_rows(obs: &Observation) -> Vec<RouteRow> {
+    obs.classification
         .routes
         .iter()
         .filter_map(|r| {
@@ -791,7 +819,7 @@ pub(crate) fn period_data(obs: &Observation) -> Result<PeriodData> {
                 prefix: r.prefix.to_string(),
                 peers: r.peers,
                 peer_asns: r.peer_asns,
-                rpki: r.rpki.map(|s| name_of(&s)),
+                rpki: r.rpki.map(|s| s.as_str().to_string()),
                 irr: r.irr.map(|s| s.status.to_string()),
                 bogon_prefix: r.bogon_prefix,
                 bogon_asn: r.bogon_asn,
@@ -803,16 +831,7 @@ pub(crate) fn period_data(obs: &Observation) -> Result<PeriodData> {
                     .join(","),
             })
         })
-        .collect();
-    Ok(PeriodData {
-        period: obs.global.period.clone(),
-        created_at: created_at(),
-        report: serde_json::to_string(&obs.global)?,
-        cards,
-        rollups,
-        incidents,
-        routes,
-    })
+        .collect()
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod nlri;
 pub mod origins;
 pub mod paths;
 pub mod pipeline;
+pub mod readahead;
 pub mod record;
 pub mod routes;
 pub mod stats;

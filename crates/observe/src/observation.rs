@@ -15,6 +15,8 @@ use crate::metrics::{
     MetricsConfig, Rollup,
 };
 use crate::spoofer::SpooferResults;
+use routenorms_mrt::readahead::Readahead;
+use routenorms_mrt::routes::RouteEntry;
 use routenorms_topology::CustomerCones;
 use std::collections::BTreeMap;
 use std::io;
@@ -157,6 +159,9 @@ pub enum Stage {
     Metrics,
 }
 
+/// Batches waiting for the classifier thread at most.
+const CLASSIFY_QUEUE: usize = 8;
+
 /// What a run reads besides the oracles.
 #[derive(Clone, Copy, Debug)]
 pub struct RunInputs<'a> {
@@ -168,6 +173,9 @@ pub struct RunInputs<'a> {
     pub cones: Option<&'a CustomerCones>,
     /// Keep which peers carried each route (a shard stores them).
     pub keep_peers: bool,
+    /// The MRT files already being read, started on
+    /// [`crate::incidents::reading_order`]`(ribs, updates)`; `None` reads them here.
+    pub readahead: Option<&'a Readahead>,
 }
 
 /// Runs the observation: classification, incidents, metrics and roll-ups. `inputs` lists
@@ -182,28 +190,62 @@ pub fn observe(
     progress: &dyn Fn(Stage, u64, u64),
 ) -> io::Result<Observation> {
     let total = files.ribs.len() as u64;
-    let mut classifier = RibClassifier::new().keep_peers(files.keep_peers);
+    let classifier = RibClassifier::new().keep_peers(files.keep_peers);
     let (mut current, mut done) = (None::<usize>, 0u64);
     progress(Stage::Read, 0, total);
-    let (incidents, read) = detect_files_sharing(
-        files.ribs,
-        files.updates,
-        oracles,
-        DetectorConfig::default(),
-        threads,
-        &mut |file, batch| {
-            if current != Some(file) {
-                if current.is_some() {
-                    done += 1;
-                    progress(Stage::Read, done, total);
+    let mut on_file = |file: usize| {
+        if current != Some(file) {
+            if current.is_some() {
+                done += 1;
+                progress(Stage::Read, done, total);
+            }
+            current = Some(file);
+        }
+    };
+    let detect = |sink: &mut dyn FnMut(usize, Vec<RouteEntry>)| {
+        detect_files_sharing(
+            files.ribs,
+            files.updates,
+            oracles,
+            DetectorConfig::default(),
+            threads,
+            files.readahead,
+            sink,
+        )
+    };
+    let ((incidents, read), mut classifier) = if threads > 1 {
+        // The classifier takes each batch on a thread of its own once the detector is
+        // done with it: the two share no state.
+        std::thread::scope(|s| -> io::Result<_> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RouteEntry>>(CLASSIFY_QUEUE);
+            let worker = s.spawn(move || {
+                let mut c = classifier;
+                for batch in rx {
+                    for e in &batch {
+                        c.add(e);
+                    }
                 }
-                current = Some(file);
+                c
+            });
+            let detected = detect(&mut |file, batch| {
+                on_file(file);
+                // A send fails only when the worker died; its panic surfaces at the join.
+                let _ = tx.send(batch);
+            });
+            drop(tx);
+            let classifier = worker.join().expect("the classifier thread panicked");
+            Ok((detected?, classifier))
+        })?
+    } else {
+        let mut c = classifier;
+        let detected = detect(&mut |file, batch| {
+            on_file(file);
+            for e in &batch {
+                c.add(e);
             }
-            for e in batch {
-                classifier.add(e);
-            }
-        },
-    )?;
+        })?;
+        (detected, c)
+    };
     progress(Stage::Read, total, total);
     // The RIB files' records, in the order they were given (the detector reads them in
     // dump-time order and lists the update files after them).

@@ -81,7 +81,8 @@
 
 use crate::checks::{analyse_path, sequence_part, Leak, Oracles, PathFindings};
 use crate::classify::InputFile;
-use routenorms_mrt::routes::{for_each_entry_batch, EntryKind, PeerKey, RouteEntry};
+use routenorms_mrt::readahead::Readahead;
+use routenorms_mrt::routes::{for_each_entry_batch, EntriesEnding, EntryKind, PeerKey, RouteEntry};
 use routenorms_rpki::{AspaSet, HopCheck, InvalidReason, RovState};
 use routenorms_topology::Relationship;
 use routenorms_types::{Afi, AsPath, Asn, Prefix, Timestamp};
@@ -89,7 +90,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
 use std::io;
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[cfg(test)]
 mod tests;
@@ -1493,31 +1494,70 @@ pub fn detect_files(
     config: DetectorConfig,
     threads: usize,
 ) -> io::Result<(IncidentReport, Vec<InputFile>)> {
-    detect_files_sharing(ribs, updates, oracles, config, threads, &mut |_, _| {})
+    detect_files_sharing(
+        ribs,
+        updates,
+        oracles,
+        config,
+        threads,
+        None,
+        &mut |_, _| {},
+    )
+}
+
+/// RIB files in the order the detector applies them: by the time of their first record,
+/// ties in the order given (`(time, index in ribs)` pairs).
+fn rib_order(ribs: &[&Path]) -> io::Result<Vec<(u32, usize)>> {
+    let mut order = Vec::with_capacity(ribs.len());
+    for (i, &p) in ribs.iter().enumerate() {
+        order.push((first_record_time(p)?.unwrap_or(0), i));
+    }
+    order.sort();
+    Ok(order)
+}
+
+/// The files [`detect_files_sharing`] reads, in the order it reads them (update files,
+/// then RIB files in dump-time order): the list to start a [`Readahead`] with.
+pub fn reading_order(ribs: &[&Path], updates: &[&Path]) -> io::Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = updates.iter().map(|p| p.to_path_buf()).collect();
+    out.extend(
+        rib_order(ribs)?
+            .into_iter()
+            .map(|(_, i)| ribs[i].to_path_buf()),
+    );
+    Ok(out)
 }
 
 /// [`detect_files`], handing every batch of RIB entries (with the index of its file in
-/// `ribs`) to `rib_entries` as it is read, so a caller that also needs the RIBs (the
-/// classification of `observe`) reads them once.
+/// `ribs`) to `rib_entries` once the detector is done with it, so a caller that also needs the RIBs (the
+/// classification of `observe`) reads them once. With `readahead` (started on
+/// [`reading_order`]) the entries come from it instead of from reading the files here.
 pub fn detect_files_sharing(
     ribs: &[&Path],
     updates: &[&Path],
     oracles: Oracles<'_>,
     config: DetectorConfig,
     threads: usize,
-    rib_entries: &mut dyn FnMut(usize, &[RouteEntry]),
+    readahead: Option<&Readahead>,
+    rib_entries: &mut dyn FnMut(usize, Vec<RouteEntry>),
 ) -> io::Result<(IncidentReport, Vec<InputFile>)> {
-    let mut rib_order = Vec::new();
-    for (i, &p) in ribs.iter().enumerate() {
-        rib_order.push((first_record_time(p)?.unwrap_or(0), i, p));
-    }
-    rib_order.sort();
+    let rib_order: Vec<(u32, usize, &Path)> = rib_order(ribs)?
+        .into_iter()
+        .map(|(t, i)| (t, i, ribs[i]))
+        .collect();
+    let for_each_entry_batch =
+        |p: &Path, sink: &mut dyn FnMut(Vec<RouteEntry>)| -> io::Result<EntriesEnding> {
+            match readahead {
+                Some(r) => r.read(p, sink),
+                None => for_each_entry_batch(p, threads, sink),
+            }
+        };
     let mut inputs = Vec::new();
     let mut update_entries: Vec<RouteEntry> = Vec::new();
     let mut update_inputs = Vec::new();
     for &p in updates {
         let (mut first, mut last) = (None::<Timestamp>, None::<Timestamp>);
-        let end = for_each_entry_batch(p, threads, |batch| {
+        let end = for_each_entry_batch(p, &mut |batch| {
             for e in &batch {
                 first = Some(first.map_or(e.time, |f| f.min(e.time)));
                 last = Some(last.map_or(e.time, |l| l.max(e.time)));
@@ -1555,7 +1595,7 @@ pub fn detect_files_sharing(
         }
         let (mut first, mut last) = (None::<u32>, None::<u32>);
         d.begin_snapshot(t);
-        let end = for_each_entry_batch(p, threads, |batch| {
+        let end = for_each_entry_batch(p, &mut |batch| {
             for e in &batch {
                 first = Some(first.map_or(e.time.secs, |f| f.min(e.time.secs)));
                 last = Some(last.map_or(e.time.secs, |l| l.max(e.time.secs)));
@@ -1564,7 +1604,7 @@ pub fn detect_files_sharing(
                     d.apply_at(e, t);
                 }
             }
-            rib_entries(file, &batch);
+            rib_entries(file, batch);
         })?;
         d.end_snapshot();
         if i + 1 == baseline_ribs {

@@ -234,7 +234,15 @@ fn load_aspa_csv(text: &str) -> Payload {
     payload
 }
 
+/// CSV inputs larger than this are parsed on several threads.
+const PARALLEL_BYTES: usize = 4 << 20;
+
 fn load_csv(text: &str) -> Payload {
+    load_csv_on(text, None)
+}
+
+/// [`load_csv`] on `threads` threads (`None`: as many as the size and the machine suit).
+fn load_csv_on(text: &str, threads: Option<usize>) -> Payload {
     let first = text
         .lines()
         .map(str::trim)
@@ -242,50 +250,121 @@ fn load_csv(text: &str) -> Payload {
     if first.is_some_and(is_aspa_header) {
         return load_aspa_csv(text);
     }
+    // The first data line: a header, or data in `asn,prefix,max_length[,ta]` order.
+    let (mut offset, mut line_no) = (0, 0);
+    let mut start = None;
+    for raw in text.split_inclusive('\n') {
+        line_no += 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            offset += raw.len();
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').collect();
+        let looks_like_header = !fields.iter().any(|f| {
+            let f = unquote(f);
+            let digits = f
+                .get(..2)
+                .filter(|p| p.eq_ignore_ascii_case("as"))
+                .map_or(f, |_| &f[2..]);
+            digits.starts_with(|c: char| c.is_ascii_digit())
+        });
+        if looks_like_header {
+            if let Some((c, f)) = header_columns(&fields) {
+                start = Some((offset + raw.len(), line_no + 1, c, f));
+                break;
+            }
+        }
+        let c = Columns {
+            asn: 0,
+            prefix: 1,
+            max_len: 2,
+            ta: Some(3),
+            min_fields: 3,
+        };
+        start = Some((offset, line_no, c, Format::PlainCsv));
+        break;
+    }
+    let Some((offset, line_no, cols, format)) = start else {
+        return Out::new(0).finish(Format::PlainCsv);
+    };
+    let data = &text[offset..];
+    let threads = threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(data.len() / PARALLEL_BYTES)
+            .clamp(1, 8)
+    });
+    let chunks = split_lines(data, threads);
+    let parts: Vec<(Out, usize)> = if chunks.len() == 1 {
+        vec![parse_csv_lines(data, &cols)]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunks
+                .iter()
+                .map(|chunk| s.spawn(|| parse_csv_lines(chunk, &cols)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a CSV parsing thread panicked"))
+                .collect()
+        })
+    };
+    // Chunks count their lines from 1: shift them to the file's numbers, in file order.
+    let total: usize = parts.iter().map(|(o, _)| o.vrps.len()).sum();
+    let mut out = Out::new(total);
+    let mut first_line = line_no;
+    for (part, lines) in parts {
+        out.vrps.extend(part.vrps);
+        out.rejected.extend(part.rejected.into_iter().map(|mut r| {
+            if let Position::Line(n) = r.position {
+                r.position = Position::Line(n + first_line - 1);
+            }
+            r
+        }));
+        first_line += lines;
+    }
+    out.finish(format)
+}
+
+/// `text` cut into about `n` pieces, each ending at the end of a line.
+fn split_lines(text: &str, n: usize) -> Vec<&str> {
+    let mut out = Vec::with_capacity(n);
+    let mut rest = text;
+    for i in (1..n).rev() {
+        let want = rest.len() / (i + 1);
+        match rest.as_bytes()[want..].iter().position(|&b| b == b'\n') {
+            Some(nl) => {
+                let (a, b) = rest.split_at(want + nl + 1);
+                out.push(a);
+                rest = b;
+            }
+            None => break,
+        }
+    }
+    out.push(rest);
+    out
+}
+
+/// The VRPs of CSV data lines (lines counted from 1 in `text`); also the number of lines.
+fn parse_csv_lines(text: &str, cols: &Columns) -> (Out, usize) {
     let mut out = Out::new(line_hint(text));
-    let mut columns: Option<Columns> = None;
-    let mut format = Format::PlainCsv;
     let mut fields: Vec<&str> = Vec::with_capacity(8);
+    let mut lines = 0;
     for (i, raw) in text.lines().enumerate() {
-        let line_no = i + 1;
+        lines = i + 1;
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         fields.clear();
         fields.extend(line.split(','));
-        if columns.is_none() {
-            // First data line: a header, or data in `asn,prefix,max_length[,ta]` order.
-            let looks_like_header = !fields.iter().any(|f| {
-                let f = unquote(f);
-                let digits = f
-                    .get(..2)
-                    .filter(|p| p.eq_ignore_ascii_case("as"))
-                    .map_or(f, |_| &f[2..]);
-                digits.starts_with(|c: char| c.is_ascii_digit())
-            });
-            if looks_like_header {
-                if let Some((c, f)) = header_columns(&fields) {
-                    columns = Some(c);
-                    format = f;
-                    continue;
-                }
-            }
-            columns = Some(Columns {
-                asn: 0,
-                prefix: 1,
-                max_len: 2,
-                ta: Some(3),
-                min_fields: 3,
-            });
-        }
-        let Some(cols) = &columns else { continue };
         match parse_csv_fields(&fields, cols, &mut out.tas) {
             Ok(v) => out.vrps.push(v),
-            Err(reason) => out.reject(line_no, reason, raw.trim_end()),
+            Err(reason) => out.reject(i + 1, reason, raw.trim_end()),
         }
     }
-    out.finish(format)
+    (out, lines)
 }
 
 fn parse_csv_fields(
@@ -315,4 +394,41 @@ fn parse_csv_fields(
         asn,
         ta,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_parsed_in_pieces_gives_the_vrps_and_rejected_line_numbers_of_one_piece() {
+        let mut text = String::from("# exported\nASN,IP Prefix,Max Length,Trust Anchor\n");
+        for i in 0..200u32 {
+            match i % 37 {
+                5 => text.push_str("AS1,not-a-prefix,24,ripe\r\n"),
+                9 => text.push_str("\n# a comment\n"),
+                _ => text.push_str(&format!(
+                    "AS{},10.{}.{}.0/24,24,{}\n",
+                    64_500 + i,
+                    i / 256,
+                    i % 256,
+                    if i % 2 == 0 { "ripe" } else { "arin" }
+                )),
+            }
+        }
+        let one = load_csv_on(&text, Some(1));
+        assert_eq!(one.rejected.len(), 6);
+        for n in [2, 3, 7, 500] {
+            let many = load_csv_on(&text, Some(n));
+            assert_eq!(many.vrps, one.vrps, "{n} pieces");
+            let lines = |p: &Payload| -> Vec<String> {
+                p.rejected.iter().map(|r| r.position.to_string()).collect()
+            };
+            assert_eq!(lines(&many), lines(&one), "{n} pieces");
+        }
+        // The numbers are the file's: the first bad line is line 8.
+        assert_eq!(one.rejected[0].position.to_string(), "line 8");
+        assert_eq!(split_lines("a\nb\nc", 2), ["a\nb\n", "c"]);
+        assert_eq!(split_lines("", 4), [""]);
+    }
 }

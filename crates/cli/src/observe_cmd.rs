@@ -239,7 +239,9 @@ fn load_all(a: &ObserveArgs, threads: usize) -> Result<Loaded> {
                 p.vrps.len() as u64,
                 p.rejected.len() as u64,
             );
-            Ok((p, i))
+            // The index is built here, beside the other loaders.
+            let set = VrpSet::new(p.vrps);
+            Ok((set, p.aspas, i))
         });
         let aspa = s.spawn(|| -> R<_> {
             a.aspa
@@ -426,7 +428,7 @@ fn load_all(a: &ObserveArgs, threads: usize) -> Result<Loaded> {
         let join = |e: Box<dyn std::any::Any + Send>| -> anyhow::Error {
             anyhow::anyhow!("a loader failed: {e:?}")
         };
-        let (payload, vrps_info) = vrps.join().map_err(join)??;
+        let (vrps, payload_aspas, vrps_info) = vrps.join().map_err(join)??;
         let aspa = aspa.join().map_err(join)??;
         let (irr, irr_infos) = irr.join().map_err(join)??;
         let rels = rels.join().map_err(join)??;
@@ -442,7 +444,7 @@ fn load_all(a: &ObserveArgs, threads: usize) -> Result<Loaded> {
                 inputs.push(i);
                 Some(set)
             }
-            None if !payload.aspas.is_empty() => Some(AspaSet::new(&payload.aspas)),
+            None if !payload_aspas.is_empty() => Some(AspaSet::new(&payload_aspas)),
             None => None,
         };
         inputs.extend(irr_infos);
@@ -478,7 +480,7 @@ fn load_all(a: &ObserveArgs, threads: usize) -> Result<Loaded> {
         });
         let damaged = inputs.iter().any(|i| i.damaged > 0);
         Ok(Loaded {
-            vrps: VrpSet::new(payload.vrps),
+            vrps,
             aspa,
             irr,
             rels,

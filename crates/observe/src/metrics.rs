@@ -377,143 +377,153 @@ pub fn asn_cards(inp: &MetricInputs<'_>, cfg: &MetricsConfig) -> Vec<AsnCard> {
 
     let empty_tally = IncidentTally::default();
     let empty_routes = RouteTally::default();
-    asns.into_iter()
-        .map(|asn| {
-            let vis = visibility.get(&asn).copied().unwrap_or_default();
-            let tally = tallies.get(&asn).unwrap_or(&empty_tally);
-            let rt = routes.get(&asn).unwrap_or(&empty_routes);
-            let mut metrics: BTreeMap<&'static str, MetricCard> = BTreeMap::new();
-            for (m, (own, cust)) in FILTERING_NAMES.iter().enumerate() {
-                metrics.insert(
-                    own,
-                    incident_metric(&tally.culprit[m], incidents, "culprit"),
-                );
-                metrics.insert(
-                    cust,
-                    incident_metric(&tally.accomplice[m], incidents, "accomplice"),
-                );
-            }
-            // M5: anti-spoofing.
+    let card = |&asn: &u32| {
+        let vis = visibility.get(&asn).copied().unwrap_or_default();
+        let tally = tallies.get(&asn).unwrap_or(&empty_tally);
+        let rt = routes.get(&asn).unwrap_or(&empty_routes);
+        let mut metrics: BTreeMap<&'static str, MetricCard> = BTreeMap::new();
+        for (m, (own, cust)) in FILTERING_NAMES.iter().enumerate() {
             metrics.insert(
-                "M5",
-                match inp.spoofer {
-                    None => MetricCard::no_data("no Spoofer results given"),
-                    Some(s) => match s
-                        .by_asn
-                        .get(&asn)
-                        .and_then(|c| c.blocked_share().map(|b| (c, b)))
-                    {
-                        None => {
-                            MetricCard::no_data("no Spoofer session from this AS tested spoofing")
-                        }
-                        Some((counts, share)) => MetricCard {
-                            value: Some(round(share)),
-                            score: Some(round(100.0 * share)),
-                            no_data: None,
-                            evidence: json!({ "sessions": counts }),
-                        },
-                    },
-                },
+                own,
+                incident_metric(&tally.culprit[m], incidents, "culprit"),
             );
-            // M6: coordination.
             metrics.insert(
-                "M6",
-                match inp.contacts.filter(|c| !c.is_empty()) {
-                    None => MetricCard::no_data("no PeeringDB or IRR data given"),
-                    Some(c) => {
-                        let ev: Vec<ContactEvidence> = c.evidence(asn);
-                        let found = !ev.is_empty();
-                        MetricCard {
-                            value: Some(if found { 1.0 } else { 0.0 }),
-                            score: Some(if found { 100.0 } else { 0.0 }),
-                            no_data: None,
-                            evidence: json!({ "sources_searched": c.sources, "found": ev }),
-                        }
-                    }
-                },
+                cust,
+                incident_metric(&tally.accomplice[m], incidents, "accomplice"),
             );
-            // M7: IRR and RPKI.
-            let announced = vis.routes as u64;
-            metrics.insert(
-                "M7IRR",
-                if !irr_given {
-                    MetricCard::no_data("no IRR data given")
-                } else if rt.irr_known == 0 {
-                    MetricCard::no_data("announces no routes")
-                } else {
-                    let share = rt.irr_registered as f64 / rt.irr_known as f64;
-                    MetricCard {
+        }
+        // M5: anti-spoofing.
+        metrics.insert(
+            "M5",
+            match inp.spoofer {
+                None => MetricCard::no_data("no Spoofer results given"),
+                Some(s) => match s
+                    .by_asn
+                    .get(&asn)
+                    .and_then(|c| c.blocked_share().map(|b| (c, b)))
+                {
+                    None => MetricCard::no_data("no Spoofer session from this AS tested spoofing"),
+                    Some((counts, share)) => MetricCard {
                         value: Some(round(share)),
                         score: Some(round(100.0 * share)),
                         no_data: None,
-                        evidence: json!({
-                            "routes": rt.irr_known,
-                            "registered": rt.irr_registered,
-                            "not_registered_examples": rt.unregistered_routes,
-                        }),
-                    }
+                        evidence: json!({ "sessions": counts }),
+                    },
                 },
-            );
-            let rpki_total = rt.valid + rt.invalid + rt.not_found;
-            metrics.insert(
-                "M7RPKI",
-                if !vrps_given {
-                    MetricCard::no_data("no VRPs given")
-                } else if rpki_total == 0 {
-                    MetricCard::no_data("announces no routes")
-                } else {
-                    let n = rpki_total as f64;
-                    let (v, i, nf) = (
-                        rt.valid as f64 / n,
-                        rt.invalid as f64 / n,
-                        rt.not_found as f64 / n,
-                    );
-                    let value = v - INVALID_FACTOR * i;
+            },
+        );
+        // M6: coordination.
+        metrics.insert(
+            "M6",
+            match inp.contacts.filter(|c| !c.is_empty()) {
+                None => MetricCard::no_data("no PeeringDB or IRR data given"),
+                Some(c) => {
+                    let ev: Vec<ContactEvidence> = c.evidence(asn);
+                    let found = !ev.is_empty();
                     MetricCard {
-                        value: Some(round(value)),
-                        score: Some(round((100.0 * value).max(0.0))),
+                        value: Some(if found { 1.0 } else { 0.0 }),
+                        score: Some(if found { 100.0 } else { 0.0 }),
                         no_data: None,
-                        evidence: json!({
-                            "routes": rpki_total,
-                            "valid": rt.valid,
-                            "invalid": rt.invalid,
-                            "not_found": rt.not_found,
-                            "valid_share": round(v),
-                            "invalid_share": round(i),
-                            "not_found_share": round(nf),
-                            "invalid_examples": rt.invalid_routes,
-                        }),
+                        evidence: json!({ "sources_searched": c.sources, "found": ev }),
                     }
-                },
-            );
-            let (actions, ready) = score_actions(&metrics);
-            let d = inp.delegations;
-            let country = d
-                .and_then(|d| d.asn_country(asn))
-                .or_else(|| inp.contacts.and_then(|c| c.country(asn)))
-                .map(str::to_string);
-            AsnCard {
-                asn,
-                name: inp
-                    .contacts
-                    .and_then(|c| c.network(asn))
-                    .map(|n| n.name.clone())
-                    .filter(|n| !n.is_empty()),
-                country,
-                region: d.and_then(|d| d.asn_rir(asn)).map(|r| r.name().to_string()),
-                period: cfg.period.clone(),
-                scored: vis.peer_asns >= cfg.min_peers && announced > 0,
-                peers: vis.peers,
-                peer_asns: vis.peer_asns,
-                routes: vis.routes,
-                customer_cone: inp.cones.map(|c| c.size(asn).max(1) as u32),
-                ready,
-                actions,
-                metrics,
-            }
-        })
-        .collect()
+                }
+            },
+        );
+        // M7: IRR and RPKI.
+        let announced = vis.routes as u64;
+        metrics.insert(
+            "M7IRR",
+            if !irr_given {
+                MetricCard::no_data("no IRR data given")
+            } else if rt.irr_known == 0 {
+                MetricCard::no_data("announces no routes")
+            } else {
+                let share = rt.irr_registered as f64 / rt.irr_known as f64;
+                MetricCard {
+                    value: Some(round(share)),
+                    score: Some(round(100.0 * share)),
+                    no_data: None,
+                    evidence: json!({
+                        "routes": rt.irr_known,
+                        "registered": rt.irr_registered,
+                        "not_registered_examples": rt.unregistered_routes,
+                    }),
+                }
+            },
+        );
+        let rpki_total = rt.valid + rt.invalid + rt.not_found;
+        metrics.insert(
+            "M7RPKI",
+            if !vrps_given {
+                MetricCard::no_data("no VRPs given")
+            } else if rpki_total == 0 {
+                MetricCard::no_data("announces no routes")
+            } else {
+                let n = rpki_total as f64;
+                let (v, i, nf) = (
+                    rt.valid as f64 / n,
+                    rt.invalid as f64 / n,
+                    rt.not_found as f64 / n,
+                );
+                let value = v - INVALID_FACTOR * i;
+                MetricCard {
+                    value: Some(round(value)),
+                    score: Some(round((100.0 * value).max(0.0))),
+                    no_data: None,
+                    evidence: json!({
+                        "routes": rpki_total,
+                        "valid": rt.valid,
+                        "invalid": rt.invalid,
+                        "not_found": rt.not_found,
+                        "valid_share": round(v),
+                        "invalid_share": round(i),
+                        "not_found_share": round(nf),
+                        "invalid_examples": rt.invalid_routes,
+                    }),
+                }
+            },
+        );
+        let (actions, ready) = score_actions(&metrics);
+        let d = inp.delegations;
+        let country = d
+            .and_then(|d| d.asn_country(asn))
+            .or_else(|| inp.contacts.and_then(|c| c.country(asn)))
+            .map(str::to_string);
+        AsnCard {
+            asn,
+            name: inp
+                .contacts
+                .and_then(|c| c.network(asn))
+                .map(|n| n.name.clone())
+                .filter(|n| !n.is_empty()),
+            country,
+            region: d.and_then(|d| d.asn_rir(asn)).map(|r| r.name().to_string()),
+            period: cfg.period.clone(),
+            scored: vis.peer_asns >= cfg.min_peers && announced > 0,
+            peers: vis.peers,
+            peer_asns: vis.peer_asns,
+            routes: vis.routes,
+            customer_cone: inp.cones.map(|c| c.size(asn).max(1) as u32),
+            ready,
+            actions,
+            metrics,
+        }
+    };
+    // Each card stands alone: half of them on a second thread when there are many.
+    if asns.len() < PARALLEL_CARDS {
+        return asns.iter().map(card).collect();
+    }
+    let (first, second) = asns.split_at(asns.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| second.iter().map(card).collect::<Vec<_>>());
+        let mut cards: Vec<AsnCard> = first.iter().map(card).collect();
+        cards.extend(other.join().expect("a card thread panicked"));
+        cards
+    })
 }
+
+/// Fewer ASNs than this are scored on one thread.
+const PARALLEL_CARDS: usize = 2048;
 
 /// Each action's score (the mean of its metrics' scores with data) and label, and whether
 /// the AS is MANRS-ready (every action with data Ready, and at least one with data).
@@ -806,6 +816,68 @@ mod tests {
                 min_peers: DEFAULT_MIN_PEERS,
             },
         )
+    }
+
+    #[test]
+    fn many_asns_get_the_cards_in_order_that_one_thread_would_give() {
+        let c = classification();
+        let mut facts = AsnFacts::of(&c);
+        for asn in 1000..1000 + PARALLEL_CARDS as u32 + 1 {
+            facts.visibility.insert(
+                asn,
+                OriginVisibility {
+                    asn,
+                    peers: asn % 9,
+                    peer_asns: asn % 7,
+                    routes: 1 + asn % 3,
+                },
+            );
+        }
+        let incidents = IncidentReport {
+            incidents: vec![incident(Metric::Hijack, EventKind::Moas, 1500, 2500, 7200)],
+            ..IncidentReport::default()
+        };
+        let inputs = MetricInputs {
+            facts: &facts,
+            incidents: &incidents,
+            contacts: None,
+            spoofer: None,
+            delegations: None,
+            cones: None,
+        };
+        let cfg = MetricsConfig {
+            period: "2026-11".into(),
+            min_peers: DEFAULT_MIN_PEERS,
+        };
+        let cards = asn_cards(&inputs, &cfg);
+        // The incident's culprit is among the visible ASNs: one card per visible ASN.
+        assert_eq!(cards.len(), facts.visibility.len());
+        assert!(cards.windows(2).all(|w| w[0].asn < w[1].asn));
+        // Every card equals the one computed alone (a set of just that ASN's facts).
+        for card in cards
+            .iter()
+            .filter(|c| [100, 1001, 1500, 2900].contains(&c.asn))
+        {
+            let mut alone = AsnFacts {
+                visibility: BTreeMap::new(),
+                routes: BTreeMap::new(),
+                ..facts.clone()
+            };
+            if let Some(v) = facts.visibility.get(&card.asn) {
+                alone.visibility.insert(card.asn, *v);
+            }
+            if let Some(r) = facts.routes.get(&card.asn) {
+                alone.routes.insert(card.asn, r.clone());
+            }
+            let one = asn_cards(
+                &MetricInputs {
+                    facts: &alone,
+                    ..inputs
+                },
+                &cfg,
+            );
+            assert_eq!(one.iter().find(|c| c.asn == card.asn), Some(card));
+        }
     }
 
     #[test]

@@ -296,13 +296,21 @@ fn load_csv_on(text: &str, threads: Option<usize>) -> Payload {
             .clamp(1, 8)
     });
     let chunks = split_lines(data, threads);
+    // The first piece's vector is the result: it reserves room for every line (address
+    // space only until used), so the other pieces are copied once, the first not at all.
+    let whole = line_hint(data);
     let parts: Vec<(Out, usize)> = if chunks.len() == 1 {
-        vec![parse_csv_lines(data, &cols)]
+        vec![parse_csv_lines(data, &cols, whole)]
     } else {
+        let cols = &cols;
         std::thread::scope(|s| {
             let handles: Vec<_> = chunks
                 .iter()
-                .map(|chunk| s.spawn(|| parse_csv_lines(chunk, &cols)))
+                .enumerate()
+                .map(|(i, chunk)| {
+                    let room = if i == 0 { whole } else { line_hint(chunk) };
+                    s.spawn(move || parse_csv_lines(chunk, cols, room))
+                })
                 .collect();
             handles
                 .into_iter()
@@ -310,21 +318,30 @@ fn load_csv_on(text: &str, threads: Option<usize>) -> Payload {
                 .collect()
         })
     };
-    // Chunks count their lines from 1: shift them to the file's numbers, in file order.
-    let total: usize = parts.iter().map(|(o, _)| o.vrps.len()).sum();
-    let mut out = Out::new(total);
-    let mut first_line = line_no;
+    // Pieces count their lines from 1: shift them to the file's numbers, in file order.
+    let mut parts = parts.into_iter();
+    let (mut out, mut first_line) = match parts.next() {
+        Some((first, lines)) => (first, line_no + lines),
+        None => (Out::new(0), line_no),
+    };
+    shift_lines(&mut out.rejected, line_no);
     for (part, lines) in parts {
         out.vrps.extend(part.vrps);
-        out.rejected.extend(part.rejected.into_iter().map(|mut r| {
-            if let Position::Line(n) = r.position {
-                r.position = Position::Line(n + first_line - 1);
-            }
-            r
-        }));
+        let at = out.rejected.len();
+        out.rejected.extend(part.rejected);
+        shift_lines(&mut out.rejected[at..], first_line);
         first_line += lines;
     }
     out.finish(format)
+}
+
+/// Renumbers lines counted from 1 in a piece that starts at line `first`.
+fn shift_lines(rejected: &mut [Rejected], first: usize) {
+    for r in rejected {
+        if let Position::Line(n) = r.position {
+            r.position = Position::Line(n + first - 1);
+        }
+    }
 }
 
 /// `text` cut into about `n` pieces, each ending at the end of a line.
@@ -346,9 +363,10 @@ fn split_lines(text: &str, n: usize) -> Vec<&str> {
     out
 }
 
-/// The VRPs of CSV data lines (lines counted from 1 in `text`); also the number of lines.
-fn parse_csv_lines(text: &str, cols: &Columns) -> (Out, usize) {
-    let mut out = Out::new(line_hint(text));
+/// The VRPs of CSV data lines (lines counted from 1 in `text`), in a vector with room for
+/// `room`; also the number of lines.
+fn parse_csv_lines(text: &str, cols: &Columns, room: usize) -> (Out, usize) {
+    let mut out = Out::new(room);
     let mut fields: Vec<&str> = Vec::with_capacity(8);
     let mut lines = 0;
     for (i, raw) in text.lines().enumerate() {

@@ -524,11 +524,23 @@ fn every_route_of_a_period_is_listed_page_after_page() {
     for p in locations("routes_after") {
         let mut s = Store::open(&p).unwrap();
         let mut data = period("2026-11", 1, 2);
-        data.routes = (0..25u32)
+        // Every field varied: a column written or read in the wrong place shows.
+        data.routes = (0..150u32)
             .map(|i| RouteRow {
                 origin: 64_500 + i % 3,
                 prefix: format!("10.{i}.0.0/16"),
-                ..data.routes[0].clone()
+                peers: i,
+                peer_asns: i / 2,
+                rpki: (i % 4 != 0)
+                    .then(|| ["valid", "invalid", "not-found"][i as usize % 3].into()),
+                irr: (i % 5 != 0).then(|| "match".into()),
+                bogon_prefix: i % 7 == 0,
+                bogon_asn: i % 11 == 0,
+                leakers: if i % 2 == 0 {
+                    String::new()
+                } else {
+                    format!("{i},{}", i + 1)
+                },
             })
             .collect();
         s.replace_period(&data).unwrap();
@@ -536,18 +548,14 @@ fn every_route_of_a_period_is_listed_page_after_page() {
         let mut after: Option<(u32, String)> = None;
         loop {
             let page = s
-                .routes_after("2026-11", after.as_ref().map(|(o, p)| (*o, p.as_str())), 4)
+                .routes_after("2026-11", after.as_ref().map(|(o, p)| (*o, p.as_str())), 16)
                 .unwrap();
             let Some(last) = page.last() else { break };
             after = Some((last.origin, last.prefix.clone()));
-            seen.extend(page.into_iter().map(|r| (r.origin, r.prefix)));
+            seen.extend(page);
         }
-        let mut expected: Vec<(u32, String)> = data
-            .routes
-            .iter()
-            .map(|r| (r.origin, r.prefix.clone()))
-            .collect();
-        expected.sort();
+        let mut expected = data.routes.clone();
+        expected.sort_by(|a, b| (a.origin, &a.prefix).cmp(&(b.origin, &b.prefix)));
         assert_eq!(seen, expected, "{p}");
     }
 }

@@ -7,11 +7,18 @@ use std::str::FromStr;
 
 /// An IPv4 or IPv6 prefix. Canonical: bits beyond the length are always zero, so equal
 /// networks compare equal. Orders IPv4 before IPv6, then by address, then by length.
+///
+/// The address is kept as two 64-bit halves rather than one `u128`: that needs 8-byte
+/// alignment instead of 16, so a prefix takes 24 bytes instead of 32 (and a VRP 48 instead
+/// of 64) — a quarter less memory in every table keyed by prefix. The fields are declared in
+/// comparison order: family, high half, low half, length.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Prefix {
     afi: Afi,
-    /// The address, right-aligned for IPv4 (the low 32 bits).
-    bits: u128,
+    /// The address, right-aligned for IPv4 (the low 32 bits): its high 64 bits ...
+    hi: u64,
+    /// ... and its low 64 bits.
+    lo: u64,
     len: u8,
 }
 
@@ -57,7 +64,7 @@ impl Prefix {
     /// too long.
     pub fn new(addr: IpAddr, len: u8) -> Result<Prefix, PrefixError> {
         let p = Prefix::new_truncating(addr, len)?;
-        if p.bits != Self::raw_bits(addr) {
+        if p.bits() != Self::raw_bits(addr) {
             return Err(PrefixError::HostBitsSet);
         }
         Ok(p)
@@ -78,9 +85,11 @@ impl Prefix {
         if len > afi.max_len() {
             return Err(PrefixError::LengthTooLong);
         }
+        let bits = bits & mask(afi, len);
         Ok(Prefix {
             afi,
-            bits: bits & mask(afi, len),
+            hi: (bits >> 64) as u64,
+            lo: bits as u64,
             len,
         })
     }
@@ -111,21 +120,21 @@ impl Prefix {
     /// The network address.
     pub fn addr(&self) -> IpAddr {
         match self.afi {
-            Afi::Ipv4 => IpAddr::V4(Ipv4Addr::from(self.bits as u32)),
-            Afi::Ipv6 => IpAddr::V6(Ipv6Addr::from(self.bits)),
+            Afi::Ipv4 => IpAddr::V4(Ipv4Addr::from(self.lo as u32)),
+            Afi::Ipv6 => IpAddr::V6(Ipv6Addr::from(self.bits())),
         }
     }
 
     /// The right-aligned address bits (IPv4 in the low 32 bits).
     pub const fn bits(&self) -> u128 {
-        self.bits
+        (self.hi as u128) << 64 | self.lo as u128
     }
 
     /// True when `other` is this prefix or a more-specific of it (same family).
     pub fn covers(&self, other: &Prefix) -> bool {
         self.afi == other.afi
             && self.len <= other.len
-            && other.bits & mask(self.afi, self.len) == self.bits
+            && other.bits() & mask(self.afi, self.len) == self.bits()
     }
 }
 
@@ -170,6 +179,43 @@ impl<'de> serde::Deserialize<'de> for Prefix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prefix_takes_24_bytes_and_orders_by_family_address_then_length() {
+        assert_eq!(std::mem::size_of::<Prefix>(), 24);
+        let mut v: Vec<Prefix> = [
+            "2001:db8::/32",
+            "::1:0:0:0/80",
+            "2001:db8::/48",
+            "::/0",
+            "2001:db8:0:0:8000::/65",
+            "10.0.0.0/8",
+            "0.0.0.0/0",
+            "10.0.0.0/16",
+            "255.255.255.255/32",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        v.sort();
+        let text: Vec<String> = v.iter().map(Prefix::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "0.0.0.0/0",
+                "10.0.0.0/8",
+                "10.0.0.0/16",
+                "255.255.255.255/32",
+                "::/0",
+                "::1:0:0:0/80",
+                "2001:db8::/32",
+                "2001:db8::/48",
+                "2001:db8:0:0:8000::/65",
+            ]
+        );
+        let p: Prefix = "2001:db8:0:0:8000::/65".parse().unwrap();
+        assert_eq!(p.bits(), 0x2001_0db8_0000_0000_8000_0000_0000_0000);
+    }
 
     #[test]
     fn parse_and_display_round_trip_in_canonical_form() {

@@ -1529,8 +1529,8 @@ pub fn reading_order(ribs: &[&Path], updates: &[&Path]) -> io::Result<Vec<PathBu
 }
 
 /// [`detect_files`], handing every batch of RIB entries (with the index of its file in
-/// `ribs`) to `rib_entries` once the detector is done with it, so a caller that also needs the RIBs (the
-/// classification of `observe`) reads them once. With `readahead` (started on
+/// `ribs`) to `rib_entries` once the detector is done with it, so a caller that also needs
+/// the RIBs (the classification of `observe`) reads them once. With `readahead` (started on
 /// [`reading_order`]) the entries come from it instead of from reading the files here.
 pub fn detect_files_sharing(
     ribs: &[&Path],

@@ -10,6 +10,9 @@
 # Usage: bench/observe.sh [RUNS]        (default 3 runs each; the median is reported)
 # Environment:
 #   ROUTENORMS_BIN   use this binary instead of building one (release)
+#   BASELINE_BIN     also time this (older) binary's observe, alternating with the new one
+#                    run by run: on a machine whose speed drifts, only runs side by side
+#                    compare
 #   ROUTENORMS_DATA  the shared data directory (default ../shared/data)
 #   RIB=FILE         another RIB (e.g. bench/out/sim/mrt/rrc00/bview.*.gz from bench/sim.sh)
 # The table is also written to bench/out/observe.md.
@@ -62,11 +65,18 @@ wall() { # wall seconds of one run of the command, output discarded
 }
 
 STORE=$OUT/observe-bench.db
-stats_times=() observe_times=()
+BASE=${BASELINE_BIN:-}
+stats_times=() observe_times=() base_times=()
+observe_once() { # BIN: one observe run into a fresh store, wall seconds
+  rm -f "$STORE" "$STORE-wal" "$STORE-shm"
+  wall "$1" observe --no-progress --mrt "$RIB" --vrps "$VRPS" --irr "$IRR" --store "$STORE"
+}
 for _ in $(seq "$RUNS"); do
   stats_times+=("$(wall "$RN" mrt stats "$RIB")")
-  rm -f "$STORE" "$STORE-wal" "$STORE-shm"
-  observe_times+=("$(wall "$RN" observe --no-progress --mrt "$RIB" --vrps "$VRPS" --irr "$IRR" --store "$STORE")")
+  if [[ -n $BASE ]]; then
+    base_times+=("$(observe_once "$BASE")")
+  fi
+  observe_times+=("$(observe_once "$RN")")
 done
 STAGES=$(grep -o '([0-9.]* s: .*)' "$OUT/observe-bench.stderr" || true)
 S=$(printf '%s\n' "${stats_times[@]}" | median)
@@ -78,6 +88,11 @@ RATIO=$(echo "$O / $S" | bc -l)
   echo "|---|---|"
   printf '| `mrt stats` %s | %.3f s |\n' "$(basename "$RIB")" "$S"
   printf '| `observe` same RIB, %s VRPs | %.3f s |\n' "$(($(wc -l <"$VRPS") - 1))" "$O"
+  if [[ -n $BASE ]]; then
+    B=$(printf '%s\n' "${base_times[@]}" | median)
+    printf '| `observe` of the baseline binary, same runs | %.3f s (ratio %.2f) |\n' "$B" \
+      "$(echo "$B / $S" | bc -l)"
+  fi
   printf '| ratio observe / mrt stats | **%.2f** (goal ≤ 1.5) |\n' "$RATIO"
   echo
   echo "observe's last run by stage: $STAGES"

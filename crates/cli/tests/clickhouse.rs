@@ -21,6 +21,17 @@ fn observe(store: &str, period: &str) {
     run_args(&args);
 }
 
+/// A fresh SQLite path and a ClickHouse location on `server` (the `i`-th of the test's
+/// servers), both named after `name` and this process.
+fn stores(name: &str, server: &str, i: usize) -> (String, String) {
+    let id = std::process::id();
+    let dir = std::env::temp_dir().join(format!("routenorms-ch-{name}-{id}-{i}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = dir.join("store.db").to_str().unwrap().to_string();
+    (sqlite, format!("clickhouse://{server}/rn_{name}_{id}_{i}"))
+}
+
 fn report(store: &str, what: &[&str]) -> String {
     let mut args = vec!["report", "--store", store, "--format", "json"];
     args.extend(what);
@@ -35,11 +46,7 @@ fn sqlite_and_clickhouse_stores_give_the_same_reports_api_and_pages() {
 }
 
 fn parity_on(server: &str, i: usize) {
-    let dir = std::env::temp_dir().join(format!("routenorms-ch-test-{}-{i}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let sqlite = dir.join("parity.db").to_str().unwrap().to_string();
-    let ch = format!("clickhouse://{server}/rn_parity_{}_{i}", std::process::id());
+    let (sqlite, ch) = stores("parity", server, i);
 
     // Two periods; the ClickHouse one rewrites its first period once more.
     for store in [&sqlite, &ch] {
@@ -169,12 +176,7 @@ fn sharded_parity_on(data: &std::path::Path, server: &str, i: usize) {
         d("rpki/dn42-export-20210531.json"),
         d("irr/dn42-registry-20220128.rpsl"),
     );
-    let dir =
-        std::env::temp_dir().join(format!("routenorms-shard-test-{}-{i}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let sqlite = dir.join("whole.db").to_str().unwrap().to_string();
-    let ch = format!("clickhouse://{server}/rn_shards_{}_{i}", std::process::id());
+    let (sqlite, ch) = stores("shards", server, i);
     let observe = |store: &str, mrt: &[&str], shard: Option<&str>| {
         let mut args = vec![
             "observe",
@@ -263,15 +265,7 @@ fn sharded_parity_on(data: &std::path::Path, server: &str, i: usize) {
 #[test]
 fn one_shard_with_every_input_joins_into_the_unsharded_result() {
     for (i, server) in clickhouse_servers().iter().enumerate() {
-        let dir =
-            std::env::temp_dir().join(format!("routenorms-one-shard-{}-{i}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let sqlite = dir.join("whole.db").to_str().unwrap().to_string();
-        let ch = format!(
-            "clickhouse://{server}/rn_one_shard_{}_{i}",
-            std::process::id()
-        );
+        let (sqlite, ch) = stores("one_shard", server, i);
         observe(&sqlite, "2024-01");
         let mut args = sim_observe_args(&ch, true);
         args.extend(["--period", "2024-01", "--shard", "all"].map(String::from));
@@ -308,15 +302,7 @@ fn one_shard_with_every_input_joins_into_the_unsharded_result() {
 #[test]
 fn one_shard_per_collector_joins_into_the_unsharded_result() {
     for (i, server) in clickhouse_servers().iter().enumerate() {
-        let dir =
-            std::env::temp_dir().join(format!("routenorms-collectors-{}-{i}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let sqlite = dir.join("whole.db").to_str().unwrap().to_string();
-        let ch = format!(
-            "clickhouse://{server}/rn_collectors_{}_{i}",
-            std::process::id()
-        );
+        let (sqlite, ch) = stores("collectors", server, i);
         observe(&sqlite, "2024-01");
         // Every argument but the routing data, then each collector's RIBs and updates.
         let all = sim_observe_args(&ch, true);

@@ -5,7 +5,7 @@ use super::{
     Payload, Position, RejectReason, Rejected,
 };
 use crate::vrp::{Aspa, TaInterner, Vrp};
-use routenorms_types::{Asn, Prefix};
+use routenorms_types::Prefix;
 use std::collections::BTreeMap;
 
 pub(super) fn load(text: &str) -> Result<Payload, LoadError> {
@@ -428,13 +428,7 @@ fn fast_csv_line(line: &str, cols: &Columns, tas: &mut TaInterner) -> Option<Vrp
         return None;
     }
     let field = |i: usize| -> Option<&str> { (i < n).then(|| &line[bounds[i].0..bounds[i].1]) };
-    let asn = field(cols.asn)?;
-    let digits = asn
-        .strip_prefix("AS")
-        .or_else(|| asn.strip_prefix("as"))
-        .or_else(|| asn.strip_prefix("As"))
-        .unwrap_or(asn);
-    let asn = Asn(u32::try_from(decimal(digits)?).ok()?);
+    let asn = parse_asn(field(cols.asn)?).ok()?;
     let text = field(cols.prefix)?;
     let prefix = if text.contains(':') {
         text.parse::<Prefix>().ok()?

@@ -40,17 +40,18 @@ pub enum SimCommand {
     /// Classes: moas (moas events), subprefix (sub_moas), forged-origin (forged_path: an
     /// adjacency neither the relationships nor ASPA allow), leak1..leak4 (route_leak), leak5
     /// re-origination (moas: a new origin, as a hijack looks), bogon (bogon_prefix),
-    /// bogon-asn (bogon_asn), invalid (rpki_invalid), outage (outage); leak6 has no detector
-    /// (nothing in BGP data tells internal more-specifics from deliberate ones) and is
-    /// listed with the reason, never as a miss. A detector incident matching nothing planted
-    /// (and no background flaw of the ground truth) is a false positive of the class its
-    /// kind stands for (`leak` for route leaks: the row summing leak1..leak5).
+    /// bogon-asn (bogon_asn), invalid (rpki_invalid), outage (outage), leak6 internal
+    /// more-specifics (more_specific: a new more-specific of the origin's own prefix,
+    /// reported but counted by no MANRS metric, since BGP data does not tell it from
+    /// traffic engineering). A detector incident matching nothing planted (and no
+    /// background flaw of the ground truth) is a false positive of the class its kind
+    /// stands for (`leak` for route leaks: the row summing leak1..leak6).
     ///
     /// JSON (--format json): {"seeds": N, "first_seed": S, "config": {...}, "classes":
     /// {CLASS: {"detector": bool, "reason" (without detector), "planted", "detected",
     /// "true_positives", "false_positives", "precision", "recall"}}, "metrics": {"route_leak"
-    /// | "hijack" | "bogon_prefix" | "bogon_asn" (MANRS M1-M4) | "rpki_invalid" | "outage"
-    /// (reported, not MANRS metrics): {"planted", "planted_without_detector", "detected",
+    /// | "hijack" | "bogon_prefix" | "bogon_asn" (MANRS M1-M4) | "rpki_invalid" |
+    /// "more_specific" | "outage" (reported, not MANRS metrics): {"planted", "planted_without_detector", "detected",
     /// "culprit_true_positives", "correct_detections", "culprit_precision",
     /// "culprit_recall", "accomplices_named", "accomplices_right",
     /// "accomplice_true_positives", "accomplice_precision", "accomplice_recall"}},

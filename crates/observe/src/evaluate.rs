@@ -22,7 +22,7 @@
 //! | `forged-origin`| `forged_path`        | M2 `hijack`                     |
 //! | `leak1`..`leak4` | `route_leak`       | M1 `route_leak`                 |
 //! | `leak5`        | `moas`               | M2 `hijack`                     |
-//! | `leak6`        | none                 | (M1 `route_leak`, not scored)   |
+//! | `leak6`        | `more_specific`      | `more_specific` (not a MANRS metric) |
 //! | `bogon`        | `bogon_prefix`       | M3 `bogon_prefix`               |
 //! | `bogon-asn`    | `bogon_asn`          | M4 `bogon_asn`                  |
 //! | `invalid`      | `rpki_invalid`       | `rpki_invalid` (not a MANRS M1–M4 metric) |
@@ -37,13 +37,18 @@
 //! "before" snapshot that no peer carries any more. Both are reported with their own
 //! metric, which the MANRS scores (M1–M4) do not count.
 //!
-//! A type-6 leak (internal more-specifics announced by their own origin) has no detector
-//! ([`LEAK6_NO_DETECTOR`]): it is valley-free, keeps the origin, and nothing in BGP data
-//! tells it from a traffic-engineering announcement. It is listed with `detector: false`
-//! and that reason, its figures `null`, and never counted as missed. When its more-specifics
-//! exceed the origin's ROA they are RPKI-invalid routes, which the ground truth says
-//! (an `rov.invalid-*` label among the incident's metrics): an `rpki_invalid` detection of
-//! them is right, not a false positive (it counts as detected nowhere).
+//! A type-6 leak (internal more-specifics announced by their own origin) is valley-free and
+//! keeps the origin: it shows as new more-specifics of the origin's own space, the
+//! `more_specific` event, which no MANRS metric counts because BGP data does not tell it
+//! from traffic engineering (see [`crate::incidents`]). Its culprit is scored on that
+//! metric. When its more-specifics exceed the origin's ROA they are RPKI-invalid routes,
+//! which the ground truth says (an `rov.invalid-*` label among the incident's metrics): an
+//! `rpki_invalid` detection of them is right, not a false positive (it counts as detected
+//! nowhere). The other way round, an `invalid` plant is an origin's new more-specific
+//! beyond its ROA: a `more_specific` detection of it is right too, and counted nowhere.
+//!
+//! A class without a detector (none today) would be listed with `detector: false` and the
+//! reason [`ClassSpec::no_detector`] gives, its figures `null`, never counted as missed.
 //!
 //! # Matching rule
 //!
@@ -58,13 +63,13 @@
 //!   metric, culprit and time, as the detector reports them) none of whose events matches a
 //!   planted incident or a background flaw, counted under the class their first event's
 //!   kind stands for (`moas`, `subprefix`, `forged-origin`, `leak` for any route leak,
-//!   `bogon`, `bogon-asn`, `invalid`, `outage`);
+//!   `leak6` for a new more-specific, `bogon`, `bogon-asn`, `invalid`, `outage`);
 //!   `detected` = `true_positives` + `false_positives`; `precision` = `true_positives` /
 //!   `detected`, `recall` = `true_positives` / `planted` (`null` when the denominator is 0).
-//!   The `leak` row sums the leak types that have a detector (1 to 5) and holds the
-//!   untyped route-leak false positives.
-//! * Per metric (M1–M4, then `rpki_invalid` and `outage`; planted incidents of classes with
-//!   a detector only): `planted` incidents whose class counts on the metric; `detected` =
+//!   The `leak` row sums the six leak types and holds the untyped route-leak false
+//!   positives.
+//! * Per metric (M1–M4, then `rpki_invalid`, `more_specific` and `outage`; planted
+//!   incidents of classes with a detector only): `planted` incidents whose class counts on the metric; `detected` =
 //!   detector incidents of that metric (less those matching only background flaws); `culprit_true_positives` = planted incidents
 //!   matched by a detector incident of that metric naming the planted culprit;
 //!   `culprit_precision` = detector incidents of the metric that match a planted incident of
@@ -104,12 +109,6 @@ pub struct ClassSpec {
     /// Why no detector covers it (classes with `kinds` empty).
     pub no_detector: Option<&'static str>,
 }
-
-/// Why RFC 7908 type-6 leaks have no detector (see the module doc).
-pub const LEAK6_NO_DETECTOR: &str = "a type-6 leak (internal more-specifics announced by \
-their own origin to its providers) is valley-free and keeps the origin: BGP data does not tell \
-it from a deliberate more-specific (traffic engineering, de-aggregation); where its ROA's \
-maxLength excludes them they are reported as rpki_invalid";
 
 const LEAK: &[EventKind] = &[EventKind::RouteLeak];
 
@@ -165,9 +164,9 @@ pub const CLASSES: &[ClassSpec] = &[
     },
     ClassSpec {
         class: "leak6",
-        kinds: &[],
-        metric: Some(Metric::RouteLeak),
-        no_detector: Some(LEAK6_NO_DETECTOR),
+        kinds: &[EventKind::MoreSpecific],
+        metric: Some(Metric::MoreSpecific),
+        no_detector: None,
     },
     ClassSpec {
         class: "bogon",
@@ -210,6 +209,7 @@ fn default_class(kind: EventKind) -> &'static str {
         EventKind::BogonAsn => "bogon-asn",
         EventKind::ForgedPath => "forged-origin",
         EventKind::RpkiInvalid => "invalid",
+        EventKind::MoreSpecific => "leak6",
         EventKind::Outage => "outage",
     }
 }
@@ -222,6 +222,7 @@ pub const METRICS: &[(Metric, &str)] = &[
     (Metric::BogonPrefix, "M3 bogon_prefix"),
     (Metric::BogonAsn, "M4 bogon_asn"),
     (Metric::RpkiInvalid, "rpki_invalid"),
+    (Metric::MoreSpecific, "more_specific"),
     (Metric::Outage, "outage"),
 ];
 
@@ -233,6 +234,7 @@ pub fn metric_name(m: Metric) -> &'static str {
         Metric::BogonPrefix => "bogon_prefix",
         Metric::BogonAsn => "bogon_asn",
         Metric::RpkiInvalid => "rpki_invalid",
+        Metric::MoreSpecific => "more_specific",
         Metric::Outage => "outage",
     }
 }
@@ -568,14 +570,20 @@ impl Evaluation {
                     .is_some_and(|l| bg.incomplete_aspas.contains(&l.neighbour)))
         };
         // An RPKI-invalid route of a planted incident whose ground truth says it is
-        // invalid (say a type-6 leak beyond its ROA's maxLength) is no false positive.
+        // invalid (say a type-6 leak beyond its ROA's maxLength) is no false positive; nor
+        // is the new more-specific an `invalid` plant announces.
         let planted_invalid = |e: &crate::incidents::Event| {
-            e.kind == EventKind::RpkiInvalid
-                && truth.incidents.iter().any(|p| {
-                    p.metrics.iter().any(|m| m.starts_with("rov.invalid"))
-                        && p.prefixes.contains(&e.prefix)
-                        && overlaps((e.start, e.end), (p.start, p.end))
-                })
+            truth.incidents.iter().any(|p| {
+                let also = match e.kind {
+                    EventKind::RpkiInvalid => {
+                        p.metrics.iter().any(|m| m.starts_with("rov.invalid"))
+                    }
+                    EventKind::MoreSpecific => p.class == "invalid",
+                    _ => false,
+                };
+                also && p.prefixes.contains(&e.prefix)
+                    && overlaps((e.start, e.end), (p.start, p.end))
+            })
         };
         // Per planted incident: detector incidents (index) matching it.
         let mut matched_by: Vec<Vec<usize>> = vec![Vec::new(); planted.len()];
@@ -823,7 +831,7 @@ mod tests {
 
     /// The matching rule: kind of the class, prefix of the incident, overlapping time; the
     /// culprit scored apart; what matches nothing is a false positive of its kind's class;
-    /// classes without a detector get no figures.
+    /// a type-6 leak is found by a new more-specific and scored on that metric.
     #[test]
     fn detections_match_by_kind_prefix_and_time_and_culprits_are_scored_apart() {
         let truth = GroundTruth {
@@ -856,6 +864,10 @@ mod tests {
             event(EventKind::Moas, "11.5.0.0/24", 500, 1000, 1000),
             // Background: legitimate.
             event(EventKind::Moas, "11.9.0.0/24", 900, 1000, 1100),
+            // The type-6 leak's more-specific, by its culprit.
+            event(EventKind::MoreSpecific, "11.3.0.0/24", 400, 1200, 1300),
+            // A new more-specific nothing planted: a false positive of `leak6`.
+            event(EventKind::MoreSpecific, "11.7.0.0/24", 700, 1200, 1300),
         ]);
         let mut e = Evaluation::new();
         e.add(&truth, &r);
@@ -886,11 +898,17 @@ mod tests {
             (1, 1, 0, 1)
         );
         assert_eq!((s.precision, s.recall), (Some(0.0), Some(0.0)));
-        assert!(!c["leak6"].detector);
-        assert_eq!(c["leak6"].reason, Some(LEAK6_NO_DETECTOR));
-        assert_eq!((c["leak6"].planted, c["leak6"].recall), (1, None));
+        assert!(c["leak6"].detector && c["leak6"].reason.is_none());
+        assert_eq!(
+            (
+                c["leak6"].true_positives,
+                c["leak6"].false_positives,
+                c["leak6"].precision
+            ),
+            (1, 1, Some(0.5))
+        );
         assert!(c["outage"].detector && c["outage"].reason.is_none());
-        assert_eq!((c["leak"].planted, c["leak"].true_positives), (2, 2));
+        assert_eq!((c["leak"].planted, c["leak"].true_positives), (3, 3));
         let m = &e.metrics;
         assert_eq!(
             (
@@ -910,8 +928,16 @@ mod tests {
             (3, 3, 2)
         );
         assert_eq!(m["hijack"].accomplice_precision, Some(1.0));
-        assert_eq!(e.false_positives.len(), 1);
-        assert_eq!(e.false_positives[0].prefix, p("11.2.0.0/24"));
+        assert_eq!(
+            (
+                m["more_specific"].planted,
+                m["more_specific"].detected,
+                m["more_specific"].culprit_recall
+            ),
+            (1, 2, Some(1.0))
+        );
+        let fps: Vec<_> = e.false_positives.iter().map(|f| f.prefix).collect();
+        assert_eq!(fps, [p("11.2.0.0/24"), p("11.7.0.0/24")]);
         let misses: Vec<_> = e.misses.iter().map(|m| (m.id.as_str(), m.what)).collect();
         assert_eq!(misses, [("I3", "not_detected"), ("I2", "wrong_culprit")]);
     }
@@ -985,8 +1011,9 @@ mod tests {
 
     /// The new kinds score their classes and metrics; an RPKI-invalid detection of a planted
     /// type-6 leak the ground truth calls invalid, or of a prefix a stale ROA covers, is
-    /// neither right nor wrong; one of anything else is a false positive of `invalid`;
-    /// outages have no accomplice figures.
+    /// neither right nor wrong, and so is a new-more-specific detection of an `invalid`
+    /// plant; an invalid of anything else is a false positive of `invalid`; outages have no
+    /// accomplice figures.
     #[test]
     fn forged_paths_invalid_routes_and_outages_are_scored_and_explained_invalids_are_not_false_positives(
     ) {
@@ -1025,8 +1052,10 @@ mod tests {
                 event_with(EventKind::ForgedPath, "11.0.0.0/24", 100, vec![7]),
                 event_with(EventKind::RpkiInvalid, "11.1.0.0/24", 200, vec![7]),
                 event_with(EventKind::Outage, "11.2.0.0/24", 300, Vec::new()),
-                // Explained by the ground truth (I4) and by the background.
+                event_with(EventKind::MoreSpecific, "11.3.0.0/24", 400, vec![7]),
+                // Explained by the ground truth (I4, I2) and by the background.
                 event_with(EventKind::RpkiInvalid, "11.3.0.0/24", 400, vec![7]),
+                event_with(EventKind::MoreSpecific, "11.1.0.0/24", 200, vec![7]),
                 event_with(EventKind::RpkiInvalid, "11.9.1.0/24", 500, vec![7]),
                 // Nothing planted there: a false positive of `invalid`.
                 event_with(EventKind::RpkiInvalid, "11.8.0.0/24", 600, vec![7]),
@@ -1065,6 +1094,14 @@ mod tests {
                 m["rpki_invalid"].correct_detections
             ),
             (2, 1)
+        );
+        assert_eq!(c["leak6"].false_positives, 0);
+        assert_eq!(
+            (
+                m["more_specific"].detected,
+                m["more_specific"].culprit_recall
+            ),
+            (1, Some(1.0))
         );
         assert_eq!(m["outage"].culprit_precision, Some(1.0));
         assert_eq!(

@@ -520,13 +520,17 @@ async fn incidents(State(st): State<AppState>, Query(q): Params) -> ApiResult {
     let asn = q.get("asn").map(|a| parse_asn(a)).transpose()?;
     let metric = match q.get("type").map(String::as_str) {
         None => None,
-        Some(t @ ("hijack" | "route_leak" | "bogon_prefix" | "bogon_asn" | "rpki_invalid" | "outage")) => {
-            Some(t.to_string())
-        }
+        Some(
+            t @ ("hijack" | "route_leak" | "bogon_prefix" | "bogon_asn" | "rpki_invalid"
+            | "more_specific" | "outage"),
+        ) => Some(t.to_string()),
         Some(t) => {
             return Err(ApiError::bad(
                 "invalid_parameter",
-                format!("`type` {t}: expected hijack, route_leak, bogon_prefix, bogon_asn, rpki_invalid or outage"),
+                format!(
+                    "`type` {t}: expected hijack, route_leak, bogon_prefix, bogon_asn, \
+                     rpki_invalid, more_specific or outage"
+                ),
             ))
         }
     };

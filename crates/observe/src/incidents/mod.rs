@@ -13,11 +13,12 @@
 //! | `bogon_prefix` | `bogon_prefix`| the origin (aggregator for AS_SET) | AS before it         |
 //! | `bogon_asn`    | `bogon_asn`   | the AS that accepted the bogon ASN nearest the collector | the AS after it |
 //! | `rpki_invalid` | `rpki_invalid`| the origin                    | AS before it in the path  |
+//! | `more_specific`| `more_specific`| the origin                   | AS before it in the path  |
 //! | `outage`       | `outage`      | the prefix's baseline origin  | none                      |
 //!
 //! `hijack`, `route_leak`, `bogon_prefix` and `bogon_asn` are the MANRS filtering metrics
-//! M1–M4; `rpki_invalid` and `outage` are reported beside them and counted by no MANRS
-//! metric. [`crate::checks`] says how culprits are read on a path.
+//! M1–M4; `rpki_invalid`, `more_specific` and `outage` are reported beside them and counted
+//! by no MANRS metric. [`crate::checks`] says how culprits are read on a path.
 //!
 //! **Possible hijack.** A route (P, O) is a MOAS event when the baseline has P with other
 //! origins only, and a sub-MOAS event when the baseline does not have P but has a covering
@@ -44,6 +45,16 @@
 //! hijack, once). Typically an origin announcing a more-specific of its own space beyond its
 //! ROA's maxLength. Routes invalid from the start (stale ROAs) are not events.
 //!
+//! **New more-specific.** A route (P, O) when the baseline does not have P but has a
+//! covering prefix, and the most specific such prefix has O among its origins: the network
+//! started announcing a more-specific of its own space (the sub-MOAS case with the same
+//! origin). This is what an RFC 7908 type-6 leak (internal more-specifics leaked to
+//! providers or peers) looks like, and also what deliberate de-aggregation or traffic
+//! engineering looks like: BGP data does not tell them apart, so the event is reported for
+//! the operator to confirm (evidence: the covering prefix and its origins) and no MANRS
+//! metric counts it. It is reported whatever its RPKI state; one that is also RPKI-invalid
+//! is an `rpki_invalid` event too (the two answer different questions).
+//!
 //! **Outage.** With a RIB baseline only (only then is every peer's table known): a prefix of
 //! the baseline that no collector peer carries any more — the last one withdrew it, or a
 //! later snapshot does not list it for any peer that had it. It ends when a peer carries it
@@ -58,8 +69,8 @@
 //! dump time is within [`SNAPSHOT_SPREAD_SECS`] of the earliest one, and the updates
 //! before the last of them. Without RIB files, the baseline is every announcement in the
 //! first [`DetectorConfig::baseline_secs`] of updates. Hijacks, forged paths, RPKI-invalid
-//! routes and outages are only detected after the baseline; route leaks and bogons are
-//! detected from the first entry on (they need no history).
+//! routes, new more-specifics and outages are only detected after the baseline; route leaks
+//! and bogons are detected from the first entry on (they need no history).
 //!
 //! **Start and end.** An event starts when the first peer shows a route with it and ends
 //! when no peer does any more: a withdrawal, an announcement replacing the route, a
@@ -115,6 +126,9 @@ pub enum Metric {
     /// New RPKI-invalid announcements no hijack or bogon event reports: not a MANRS
     /// filtering metric (M1–M4 do not count it).
     RpkiInvalid,
+    /// New more-specifics of a network's own announced space (possible RFC 7908 type-6
+    /// leaks): reported for the operator to confirm, not a MANRS metric.
+    MoreSpecific,
     /// Prefixes no collector peer carries any more: reported, not a MANRS metric.
     Outage,
 }
@@ -133,6 +147,8 @@ pub enum EventKind {
     /// A path crossing an adjacency neither the AS relationships nor ASPA allow.
     ForgedPath,
     RpkiInvalid,
+    /// A more-specific of a baseline prefix, by one of that prefix's own origins.
+    MoreSpecific,
     Outage,
 }
 
@@ -144,6 +160,7 @@ impl EventKind {
             EventKind::BogonPrefix => Metric::BogonPrefix,
             EventKind::BogonAsn => Metric::BogonAsn,
             EventKind::RpkiInvalid => Metric::RpkiInvalid,
+            EventKind::MoreSpecific => Metric::MoreSpecific,
             EventKind::Outage => Metric::Outage,
         }
     }
@@ -231,10 +248,11 @@ pub struct Evidence {
     /// The AS path of the first route that showed the event (empty for an outage).
     pub path: String,
     pub only_to_customer: Option<u32>,
-    /// Hijacks: the baseline origins of the prefix (or of the covering prefix).
+    /// Hijacks and new more-specifics: the baseline origins of the prefix (or of the
+    /// covering prefix).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous_origins: Vec<u32>,
-    /// Sub-MOAS: the baseline prefix the route is more specific of.
+    /// Sub-MOAS and new more-specifics: the baseline prefix the route is more specific of.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub covering_prefix: Option<Prefix>,
     /// Route leaks: the offending hop.
@@ -303,6 +321,7 @@ pub struct IncidentCounts {
     pub bogon_prefix: u64,
     pub bogon_asn: u64,
     pub rpki_invalid: u64,
+    pub more_specific: u64,
     pub outage: u64,
     /// Hijack incidents whose events are all down-ranked.
     pub hijack_downranked: u64,
@@ -314,6 +333,7 @@ pub struct IncidentCounts {
     pub events_bogon_prefix: u64,
     pub events_bogon_asn: u64,
     pub events_rpki_invalid: u64,
+    pub events_more_specific: u64,
     pub events_outage: u64,
 }
 
@@ -1148,7 +1168,8 @@ impl<'o> IncidentDetector<'o> {
         })
     }
 
-    /// Whether (prefix, origin) is a possible hijack against the baseline (cached).
+    /// Whether (prefix, origin) is a possible hijack or a new more-specific against the
+    /// baseline (cached).
     fn hijack(&mut self, prefix: Prefix, origin: u32) -> Option<HijackInfo> {
         if let Some(h) = self.hijacks.get(&(prefix, origin)) {
             return h.clone();
@@ -1174,7 +1195,13 @@ impl<'o> IncidentDetector<'o> {
             }
         };
         if previous.contains(&origin) {
-            return None;
+            // The origin's own covering prefix: a new more-specific, not a hijack.
+            return covering.map(|q| HijackInfo {
+                kind: EventKind::MoreSpecific,
+                previous: previous.clone(),
+                covering: Some(q),
+                downranked: Vec::new(),
+            });
         }
         let mut downranked = Vec::new();
         if let Some(v) = self.oracles.vrps {
@@ -1322,6 +1349,7 @@ pub fn report_from_events(
             EventKind::BogonAsn => &mut counts.events_bogon_asn,
             EventKind::ForgedPath => &mut counts.events_forged_path,
             EventKind::RpkiInvalid => &mut counts.events_rpki_invalid,
+            EventKind::MoreSpecific => &mut counts.events_more_specific,
             EventKind::Outage => &mut counts.events_outage,
         } += 1;
     }
@@ -1333,6 +1361,7 @@ pub fn report_from_events(
             Metric::BogonPrefix => &mut counts.bogon_prefix,
             Metric::BogonAsn => &mut counts.bogon_asn,
             Metric::RpkiInvalid => &mut counts.rpki_invalid,
+            Metric::MoreSpecific => &mut counts.more_specific,
             Metric::Outage => &mut counts.outage,
         } += 1;
         counts.hijack_downranked += (i.metric == Metric::Hijack && i.downranked) as u64;

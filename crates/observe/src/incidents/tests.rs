@@ -105,8 +105,11 @@ fn an_exact_prefix_with_a_new_origin_is_a_moas_from_announcement_to_withdrawal()
     assert_eq!((r.counts.hijack, r.counts.events_moas), (1, 1));
 }
 
+/// A new more-specific is a sub-MOAS (M2) when the most specific covering baseline prefix
+/// has other origins only, and a `more_specific` event (possible type-6 leak, no MANRS
+/// metric) when that prefix has the same origin.
 #[test]
-fn a_more_specific_with_another_origin_is_a_sub_moas_and_with_the_same_origin_nothing() {
+fn a_more_specific_with_another_origin_is_a_sub_moas_and_with_the_same_origin_a_more_specific() {
     let b = Bogons::special_only();
     let r = run(
         Oracles::new(&b),
@@ -144,10 +147,29 @@ fn a_more_specific_with_another_origin_is_a_sub_moas_and_with_the_same_origin_no
                 777,
                 Some(p("11.0.0.0/16"))
             ),
+            (
+                EventKind::MoreSpecific,
+                p("11.1.0.0/16"),
+                50,
+                Some(p("11.0.0.0/8"))
+            ),
+            (
+                EventKind::MoreSpecific,
+                p("11.0.2.0/24"),
+                100,
+                Some(p("11.0.0.0/16"))
+            ),
         ]
     );
     assert_eq!(ev[1].evidence.previous_origins, [100]);
+    assert_eq!(ev[3].evidence.previous_origins, [100]);
+    assert!(ev[2..].iter().all(|e| e.metric == Metric::MoreSpecific));
     assert!(ev.iter().all(|e| e.ongoing && e.end == 2200));
+    assert_eq!(
+        (r.counts.more_specific, r.counts.events_more_specific),
+        (2, 2)
+    );
+    assert_eq!((r.counts.hijack, r.counts.events_sub_moas), (2, 2));
 }
 
 /// A more-specific originated by a private ASN behind its provider (a customer using a
@@ -658,6 +680,12 @@ fn a_new_rpki_invalid_route_no_hijack_explains_is_an_rpki_invalid_event_of_its_o
         (rep.counts.rpki_invalid, rep.counts.events_rpki_invalid),
         (1, 1)
     );
+    // The invalid more-specific of the origin's own /16 is a new more-specific as well.
+    let ms: Vec<_> = kinds_of(&rep, EventKind::MoreSpecific)
+        .iter()
+        .map(|e| (e.prefix, e.culprit))
+        .collect();
+    assert_eq!(ms, [(p("11.0.1.0/24"), 100)]);
 }
 
 #[test]

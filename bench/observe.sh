@@ -59,7 +59,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 wall() { # wall seconds of one run of the command, output discarded
   local s e
   s=$(date +%s.%N)
-  "$@" >/dev/null 2>"$OUT/observe-bench.stderr" || true
+  "$@" >/dev/null 2>"${ERR:-$OUT/observe-bench.stderr}" || true
   e=$(date +%s.%N)
   echo "$e - $s" | bc -l
 }
@@ -79,6 +79,40 @@ for _ in $(seq "$RUNS"); do
   observe_times+=("$(observe_once "$RN")")
 done
 STAGES=$(grep -o '([0-9.]* s: .*)' "$OUT/observe-bench.stderr" || true)
+
+# Floors: work observe cannot skip, timed without the rest of observe. Loading the VRPs
+# alone (`validate` parses and indexes the whole set to judge one route), and SQLite alone
+# writing the rows the last observe run stored (same schema and page size, one transaction,
+# the rows copied table to table inside sqlite3, so no Rust, no binding, no JSON).
+vrp_times=()
+for _ in $(seq "$RUNS"); do
+  vrp_times+=("$(ERR=/dev/null wall "$RN" validate --vrps "$VRPS" 193.0.0.0/21 3333)")
+done
+V=$(printf '%s\n' "${vrp_times[@]}" | median)
+sqlite_floor() { # seconds SQLite takes to write the stored rows into a fresh store
+  local db=$OUT/floor.db tables
+  rm -f "$db" "$db-wal" "$db-shm"
+  tables=$(sqlite3 "$STORE" "SELECT name FROM sqlite_master WHERE type = 'table'")
+  {
+    echo "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+    sqlite3 "$STORE" .schema
+    echo "ATTACH '$STORE' AS src;"
+    for t in $tables; do echo "CREATE TEMP TABLE copy_$t AS SELECT * FROM src.$t;"; done
+    echo "DETACH src;"
+    echo ".timer on"
+    echo "BEGIN;"
+    for t in $tables; do echo "INSERT INTO main.$t SELECT * FROM copy_$t;"; done
+    echo "COMMIT;"
+    echo "PRAGMA wal_checkpoint(TRUNCATE);"
+  } | sqlite3 "$db" | awk '/^Run Time/ {s += $4} END {printf "%.3f\n", s}'
+  rm -f "$db" "$db-wal" "$db-shm"
+}
+Q=
+if command -v sqlite3 >/dev/null && [[ -s $STORE ]]; then
+  q_times=()
+  for _ in $(seq "$RUNS"); do q_times+=("$(sqlite_floor)"); done
+  Q=$(printf '%s\n' "${q_times[@]}" | median)
+fi
 S=$(printf '%s\n' "${stats_times[@]}" | median)
 O=$(printf '%s\n' "${observe_times[@]}" | median)
 RATIO=$(echo "$O / $S" | bc -l)
@@ -94,6 +128,12 @@ RATIO=$(echo "$O / $S" | bc -l)
       "$(echo "$B / $S" | bc -l)"
   fi
   printf '| ratio observe / mrt stats | **%.2f** (goal ≤ 1.5) |\n' "$RATIO"
+  printf '| floor: loading the VRPs alone (`validate`) | %.3f s (ratio %.2f) |\n' "$V" \
+    "$(echo "$V / $S" | bc -l)"
+  if [[ -n $Q ]]; then
+    printf '| floor: SQLite alone writing the stored rows (sqlite3) | %.3f s (ratio %.2f) |\n' \
+      "$Q" "$(echo "$Q / $S" | bc -l)"
+  fi
   echo
   echo "observe's last run by stage: $STAGES"
   echo "machine: $(nproc) cores; $(date -u +%Y-%m-%d)"

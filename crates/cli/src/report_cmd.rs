@@ -297,7 +297,7 @@ fn write_incidents(out: &mut impl Write, list: &Value, title: &str) -> io::Resul
     writeln!(out, "\n{title}:")?;
     writeln!(
         out,
-        "  {:>5} {:<12} {:<12} {:>10} {:<20} {:<19} {:>6}  accomplices",
+        "  {:>5} {:<13} {:<13} {:>10} {:<20} {:<19} {:>6}  accomplices",
         "id", "metric", "kind", "culprit", "prefix", "start", "weight"
     )?;
     for i in list {
@@ -313,7 +313,7 @@ fn write_incidents(out: &mut impl Write, list: &Value, title: &str) -> io::Resul
             .collect();
         writeln!(
             out,
-            "  {:>5} {:<12} {:<12} {:>10} {:<20} {:<19} {:>6}  {}{}",
+            "  {:>5} {:<13} {:<13} {:>10} {:<20} {:<19} {:>6}  {}{}",
             num(&i["id"]),
             num(&i["metric"]),
             num(&i["kind"]),

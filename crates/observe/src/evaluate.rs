@@ -69,9 +69,10 @@
 //!   The `leak` row sums the six leak types and holds the untyped route-leak false
 //!   positives.
 //! * Per metric (M1–M4, then `rpki_invalid`, `more_specific` and `outage`; planted
-//!   incidents of classes with a detector only): `planted` incidents whose class counts on the metric; `detected` =
-//!   detector incidents of that metric (less those matching only background flaws); `culprit_true_positives` = planted incidents
-//!   matched by a detector incident of that metric naming the planted culprit;
+//!   incidents of classes with a detector only): `planted` incidents whose class counts on
+//!   the metric; `detected` = detector incidents of that metric (less those matching only
+//!   background flaws); `culprit_true_positives` = planted incidents matched by a detector
+//!   incident of that metric naming the planted culprit;
 //!   `culprit_precision` = detector incidents of the metric that match a planted incident of
 //!   the metric and name its culprit / `detected`; `culprit_recall` =
 //!   `culprit_true_positives` / `planted`. The `C` figures score the accomplice (the

@@ -100,6 +100,14 @@ fn api_documents_equal_the_report_commands(srv: &Server) {
     );
     let incidents = get_json(srv, &format!("/api/v1/incidents?asn={asn}&limit=5"));
     assert!(!incidents["incidents"].as_array().unwrap().is_empty());
+    // The demo plants a type-6 leak: its new more-specifics are listed by their own type.
+    let more = get_json(srv, "/api/v1/incidents?type=more_specific");
+    let more = more["incidents"].as_array().unwrap();
+    assert!(!more.is_empty());
+    assert!(
+        more.iter().all(|i| i["metric"] == "more_specific"),
+        "{more:?}"
+    );
     let search = get_json(srv, &format!("/api/v1/search?q={asn}"));
     assert_eq!(search["results"][0]["asn"].as_u64(), asn.parse().ok());
 }

@@ -10,11 +10,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use routenorms_irr::check::{check, load_rir_stats};
 use routenorms_irr::index::{IrrDb, View, RIR_SOURCES};
 use routenorms_irr::load::LoadOptions;
-use routenorms_mrt::readahead::{Readahead, READAHEAD_BATCHES};
 use routenorms_observe::bogons::{BogonList, Bogons, Delegations};
 use routenorms_observe::checks::Oracles;
 use routenorms_observe::contacts::Contacts;
-use routenorms_observe::incidents::{first_record_time, reading_order, Incident};
+use routenorms_observe::incidents::{first_record_time, FilesAhead, Incident};
 use routenorms_observe::irr::{IrrOracle, IrrState};
 use routenorms_observe::metrics::{incident_evidence, AsnCard, MetricsConfig, DEFAULT_MIN_PEERS};
 use routenorms_observe::observation::{
@@ -616,8 +615,7 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
     let ribs: Vec<&Path> = a.mrt.iter().map(PathBuf::as_path).collect();
     let updates: Vec<&Path> = a.updates.iter().map(PathBuf::as_path).collect();
     // The MRT files start decoding now, while the reference data loads.
-    let order = reading_order(&ribs, &updates).context("reading the MRT files")?;
-    let readahead = Readahead::start(order, threads, READAHEAD_BATCHES);
+    let ahead = FilesAhead::start(&ribs, &updates, threads).context("reading the MRT files")?;
     bars.update("load", 0, 1);
     let loaded = load_all(a, threads)?;
     bars.update("load", 1, 1);
@@ -663,7 +661,7 @@ pub fn observe_into_store(a: &ObserveArgs) -> Result<Observed> {
             delegations: loaded.delegations.as_ref(),
             cones: loaded.cones.as_ref(),
             keep_peers: a.shard.is_some(),
-            readahead: Some(&readahead),
+            ahead: Some(&ahead),
         },
         oracles,
         loaded.inputs.clone(),

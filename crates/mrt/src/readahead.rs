@@ -67,11 +67,6 @@ impl Readahead {
         }
     }
 
-    /// The files, in the order they are read.
-    pub fn paths(&self) -> &[PathBuf] {
-        &self.paths
-    }
-
     /// Hands every batch of `path` to `sink`, as [`for_each_entry_batch`] does; `path` must
     /// be the next file of the list.
     pub fn read(

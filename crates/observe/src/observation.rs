@@ -9,13 +9,14 @@ use crate::classify::{
     AspaCounts, InputFile, RibClassification, RibClassifier, RpkiCounts, Summary,
 };
 use crate::contacts::Contacts;
-use crate::incidents::{detect_files_sharing, DetectorConfig, IncidentCounts, IncidentReport};
+use crate::incidents::{
+    detect_files_sharing, DetectorConfig, FilesAhead, IncidentCounts, IncidentReport,
+};
 use crate::metrics::{
     asn_cards, incident_evidence, rollups, AsnCard, AsnContext, AsnFacts, MetricInputs,
     MetricsConfig, Rollup,
 };
 use crate::spoofer::SpooferResults;
-use routenorms_mrt::readahead::Readahead;
 use routenorms_mrt::routes::RouteEntry;
 use routenorms_topology::CustomerCones;
 use std::collections::BTreeMap;
@@ -173,9 +174,9 @@ pub struct RunInputs<'a> {
     pub cones: Option<&'a CustomerCones>,
     /// Keep which peers carried each route (a shard stores them).
     pub keep_peers: bool,
-    /// The MRT files already being read, started on
-    /// [`crate::incidents::reading_order`]`(ribs, updates)`; `None` reads them here.
-    pub readahead: Option<&'a Readahead>,
+    /// The MRT files already being read, started on `ribs` and `updates`; `None` reads
+    /// them here.
+    pub ahead: Option<&'a FilesAhead>,
 }
 
 /// Runs the observation: classification, incidents, metrics and roll-ups. `inputs` lists
@@ -209,7 +210,7 @@ pub fn observe(
             oracles,
             DetectorConfig::default(),
             threads,
-            files.readahead,
+            files.ahead,
             sink,
         )
     };

@@ -92,7 +92,7 @@
 
 use crate::checks::{analyse_path, sequence_part, Leak, Oracles, PathFindings};
 use crate::classify::InputFile;
-use routenorms_mrt::readahead::Readahead;
+use routenorms_mrt::readahead::{Readahead, READAHEAD_BATCHES};
 use routenorms_mrt::routes::{for_each_entry_batch, EntriesEnding, EntryKind, PeerKey, RouteEntry};
 use routenorms_rpki::{AspaSet, HopCheck, InvalidReason, RovState};
 use routenorms_topology::Relationship;
@@ -1545,39 +1545,53 @@ fn rib_order(ribs: &[&Path]) -> io::Result<Vec<(u32, usize)>> {
     Ok(order)
 }
 
-/// The files [`detect_files_sharing`] reads, in the order it reads them (update files,
-/// then RIB files in dump-time order): the list to start a [`Readahead`] with.
-pub fn reading_order(ribs: &[&Path], updates: &[&Path]) -> io::Result<Vec<PathBuf>> {
-    let mut out: Vec<PathBuf> = updates.iter().map(|p| p.to_path_buf()).collect();
-    out.extend(
-        rib_order(ribs)?
-            .into_iter()
-            .map(|(_, i)| ribs[i].to_path_buf()),
-    );
-    Ok(out)
+/// The MRT files of one detection decoding ahead, in the order [`detect_files_sharing`]
+/// reads them (update files, then RIB files in dump-time order), with that RIB order so
+/// the detection does not work it out again.
+#[derive(Debug)]
+pub struct FilesAhead {
+    rib_order: Vec<(u32, usize)>,
+    files: Readahead,
+}
+
+impl FilesAhead {
+    /// Starts decoding `updates` and `ribs` (the lists the detection will be given) with
+    /// `threads` decode threads.
+    pub fn start(ribs: &[&Path], updates: &[&Path], threads: usize) -> io::Result<FilesAhead> {
+        let rib_order = rib_order(ribs)?;
+        let mut paths: Vec<PathBuf> = updates.iter().map(|p| p.to_path_buf()).collect();
+        paths.extend(rib_order.iter().map(|&(_, i)| ribs[i].to_path_buf()));
+        Ok(FilesAhead {
+            rib_order,
+            files: Readahead::start(paths, threads, READAHEAD_BATCHES),
+        })
+    }
 }
 
 /// [`detect_files`], handing every batch of RIB entries (with the index of its file in
 /// `ribs`) to `rib_entries` once the detector is done with it, so a caller that also needs
-/// the RIBs (the classification of `observe`) reads them once. With `readahead` (started on
-/// [`reading_order`]) the entries come from it instead of from reading the files here.
+/// the RIBs (the classification of `observe`) reads them once. With `ahead` (started on
+/// the same lists) the entries come from it instead of from reading the files here.
 pub fn detect_files_sharing(
     ribs: &[&Path],
     updates: &[&Path],
     oracles: Oracles<'_>,
     config: DetectorConfig,
     threads: usize,
-    readahead: Option<&Readahead>,
+    ahead: Option<&FilesAhead>,
     rib_entries: &mut dyn FnMut(usize, Vec<RouteEntry>),
 ) -> io::Result<(IncidentReport, Vec<InputFile>)> {
-    let rib_order: Vec<(u32, usize, &Path)> = rib_order(ribs)?
-        .into_iter()
-        .map(|(t, i)| (t, i, ribs[i]))
-        .collect();
+    let rib_order: Vec<(u32, usize, &Path)> = match ahead {
+        Some(a) => a.rib_order.clone(),
+        None => rib_order(ribs)?,
+    }
+    .into_iter()
+    .map(|(t, i)| (t, i, ribs[i]))
+    .collect();
     let for_each_entry_batch =
         |p: &Path, sink: &mut dyn FnMut(Vec<RouteEntry>)| -> io::Result<EntriesEnding> {
-            match readahead {
-                Some(r) => r.read(p, sink),
+            match ahead {
+                Some(a) => a.files.read(p, sink),
                 None => for_each_entry_batch(p, threads, sink),
             }
         };

@@ -802,20 +802,26 @@ mod tests {
             ],
             ..IncidentReport::default()
         };
-        asn_cards(
-            &MetricInputs {
-                facts: &AsnFacts::of(&c),
-                incidents: &incidents,
-                contacts: None,
-                spoofer: None,
-                delegations: None,
-                cones: None,
-            },
-            &MetricsConfig {
-                period: "2026-11".into(),
-                min_peers: DEFAULT_MIN_PEERS,
-            },
-        )
+        asn_cards(&inputs(&AsnFacts::of(&c), &incidents), &config())
+    }
+
+    /// Routing facts and incidents only: no contacts, Spoofer, delegations or cones.
+    fn inputs<'a>(facts: &'a AsnFacts, incidents: &'a IncidentReport) -> MetricInputs<'a> {
+        MetricInputs {
+            facts,
+            incidents,
+            contacts: None,
+            spoofer: None,
+            delegations: None,
+            cones: None,
+        }
+    }
+
+    fn config() -> MetricsConfig {
+        MetricsConfig {
+            period: "2026-11".into(),
+            min_peers: DEFAULT_MIN_PEERS,
+        }
     }
 
     #[test]
@@ -837,19 +843,8 @@ mod tests {
             incidents: vec![incident(Metric::Hijack, EventKind::Moas, 1500, 2500, 7200)],
             ..IncidentReport::default()
         };
-        let inputs = MetricInputs {
-            facts: &facts,
-            incidents: &incidents,
-            contacts: None,
-            spoofer: None,
-            delegations: None,
-            cones: None,
-        };
-        let cfg = MetricsConfig {
-            period: "2026-11".into(),
-            min_peers: DEFAULT_MIN_PEERS,
-        };
-        let cards = asn_cards(&inputs, &cfg);
+        let cfg = config();
+        let cards = asn_cards(&inputs(&facts, &incidents), &cfg);
         // The incident's culprit is among the visible ASNs: one card per visible ASN.
         assert_eq!(cards.len(), facts.visibility.len());
         assert!(cards.windows(2).all(|w| w[0].asn < w[1].asn));
@@ -869,13 +864,7 @@ mod tests {
             if let Some(r) = facts.routes.get(&card.asn) {
                 alone.routes.insert(card.asn, r.clone());
             }
-            let one = asn_cards(
-                &MetricInputs {
-                    facts: &alone,
-                    ..inputs
-                },
-                &cfg,
-            );
+            let one = asn_cards(&inputs(&alone, &incidents), &cfg);
             assert_eq!(one.iter().find(|c| c.asn == card.asn), Some(card));
         }
     }
